@@ -1,0 +1,771 @@
+/*
+ * weir.c -- the public C API (include/weir.h): engines, statements and
+ * errors.  It drives the pipeline grammar -> planner -> exec for each
+ * statement.
+ *
+ * A statement is compiled by weir_prepare: parsed, and for queries bound
+ * and lowered, so that errors carry the offending token's offset as
+ * SQLite's do.  DDL and SET take effect when stepped.  A SELECT starts its
+ * job on the first weir_step and yields rows as the job produces them; an
+ * INSERT runs its job to the end of its bounded input and yields a summary
+ * row.  Statements that describe something (SHOW, DESCRIBE, EXPLAIN, SET
+ * without arguments) materialize their rows when first stepped.
+ *
+ * Line and column numbers are added to error messages here, where the
+ * whole text is known.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "exec/exec.h"
+#include "grammar/ast.h"
+#include "planner/planner.h"
+#include "util/util.h"
+
+struct weir {
+  char *state_dir;
+  weir__catalog cat;
+  weir__config cfg;
+  weir__err err;
+  char msgbuf[WEIR_ERRMSG_MAX + 64];
+  volatile int interrupt;
+  weir__ptrvec stmts; /* statements not yet finalized */
+  int job_seq;
+  /* Where the last statement of a script started: line/column cache. */
+  const char *lc_text;
+  int lc_off, lc_line, lc_col;
+};
+
+enum { ST_READY, ST_RUNNING, ST_DONE, ST_FAILED };
+
+struct weir_stmt {
+  weir *db;
+  char *sql; /* the statement's text, NUL-terminated */
+  int len;
+  int base_off, base_line, base_col; /* where it starts in the caller's text */
+  weir__arena arena;                /* AST and logical plan */
+  weir__ast_stmt *ast;
+  int state;
+  int ncol;
+  char **names;
+  int *types;
+  /* results materialized at the first step */
+  weir__chunk *rows;
+  int next_row;
+  /* queries and inserts */
+  weir__lplan *lplan;
+  weir__pplan *plan;
+  weir__job *job;
+  /* the current row */
+  const weir__chunk *cur;
+  int cur_row;
+  weir__sb *text; /* per column, for weir_column_text */
+};
+
+/* ---- errors --------------------------------------------------------------- */
+
+const char *weir_errstr(int code) {
+  switch (code) {
+#define WEIR_X_(name, value, text) \
+  case WEIR_##name:                \
+    return text;
+    WEIR_RESULT_CODES(WEIR_X_)
+#undef WEIR_X_
+  }
+  return "unknown error";
+}
+
+const char *weir_libversion(void) { return WEIR_VERSION; }
+
+void weir_free(void *p) { weir__free(p); }
+
+int weir_complete(const char *sql) { return sql ? weir__grammar_complete(sql) : 0; }
+
+/* Line and column (1-based) of byte off of the statement. */
+static void stmt_linecol(const weir_stmt *st, int off, int *line, int *col) {
+  int l, c;
+  weir__text_linecol(st->sql, off, &l, &c);
+  if (l == 1) c += st->base_col - 1;
+  *line = l + st->base_line - 1;
+  *col = c;
+}
+
+/* Record err on db; an offset relative to the statement is turned into
+ * one relative to the caller's text and named in the message. */
+static int set_error(weir *db, const weir_stmt *st, const weir__err *err) {
+  db->err = *err;
+  if (err->code == WEIR_OK) return WEIR_OK;
+  if (st && err->offset >= 0 && err->offset <= st->len) {
+    int line, col;
+    stmt_linecol(st, err->offset, &line, &col);
+    char loc[64];
+    snprintf(loc, sizeof loc, " at line %d, column %d", line, col);
+    size_t ml = strlen(db->err.msg);
+    if (ml + strlen(loc) < sizeof db->err.msg) memcpy(db->err.msg + ml, loc, strlen(loc) + 1);
+    db->err.offset = err->offset + st->base_off;
+  } else if (!st) {
+    db->err.offset = -1;
+  }
+  return err->code;
+}
+
+static int misuse(weir *db, const char *what) {
+  weir__err e;
+  weir__err_clear(&e);
+  weir__err_set(&e, WEIR_MISUSE, -1, "%s", what);
+  if (db) set_error(db, NULL, &e);
+  return WEIR_MISUSE;
+}
+
+const char *weir_errmsg(weir *db) {
+  if (!db) return "out of memory";
+  return db->err.code == WEIR_OK ? "not an error" : db->err.msg;
+}
+
+int weir_errcode(weir *db) { return db ? db->err.code : WEIR_NOMEM; }
+
+int weir_error_offset(weir *db) { return db && db->err.code != WEIR_OK ? db->err.offset : -1; }
+
+void weir_interrupt(weir *db) {
+  if (db) db->interrupt = 1;
+}
+
+/* ---- engines -------------------------------------------------------------- */
+
+int weir_open(const char *state_dir, weir **out) {
+  if (!out) return WEIR_MISUSE;
+  *out = NULL;
+  weir *db = weir__calloc(1, sizeof *db);
+  if (!db) return WEIR_NOMEM;
+  weir__catalog_init(&db->cat);
+  weir__err_clear(&db->err);
+  *out = db;
+  if (state_dir) {
+    db->state_dir = weir__strdup(state_dir);
+    if (!db->state_dir) {
+      weir__err_nomem(&db->err);
+      return WEIR_NOMEM;
+    }
+    struct stat st;
+    if (stat(state_dir, &st) != 0) {
+      if (mkdir(state_dir, 0755) != 0) {
+        weir__err e;
+        weir__err_clear(&e);
+        weir__err_set(&e, WEIR_IOERR, -1, "cannot create state directory '%s': %s", state_dir,
+                      strerror(errno));
+        return set_error(db, NULL, &e);
+      }
+    } else if (!S_ISDIR(st.st_mode)) {
+      weir__err e;
+      weir__err_clear(&e);
+      weir__err_set(&e, WEIR_IOERR, -1, "state directory '%s' is not a directory", state_dir);
+      return set_error(db, NULL, &e);
+    }
+  }
+  return WEIR_OK;
+}
+
+int weir_close(weir *db) {
+  if (!db) return WEIR_OK;
+  while (db->stmts.n) weir_finalize(db->stmts.v[db->stmts.n - 1]);
+  weir__ptrvec_free(&db->stmts);
+  weir__catalog_free(&db->cat);
+  weir__config_free(&db->cfg);
+  weir__free(db->state_dir);
+  weir__free(db);
+  return WEIR_OK;
+}
+
+/* ---- result shapes ---------------------------------------------------------- */
+
+static int set_columns(weir_stmt *st, int n, char **names, const int *types) {
+  st->ncol = n;
+  st->names = weir__arena_alloc(&st->arena, sizeof(char *) * (size_t)(n ? n : 1));
+  st->types = weir__arena_alloc(&st->arena, sizeof(int) * (size_t)(n ? n : 1));
+  st->text = weir__calloc((size_t)(n ? n : 1), sizeof(weir__sb));
+  if (!st->names || !st->types || !st->text) return WEIR_NOMEM;
+  for (int i = 0; i < n; i++) {
+    st->names[i] = weir__arena_strdup(&st->arena, names[i]);
+    st->types[i] = types[i];
+    if (!st->names[i]) return WEIR_NOMEM;
+  }
+  return WEIR_OK;
+}
+
+/* Columns of a materialized result: names separated by ',', all VARCHAR
+ * unless an 'I' follows a name ("rows:I"). */
+static int set_text_columns(weir_stmt *st, const char *spec) {
+  char *names[16];
+  int types[16], n = 0;
+  char *copy = weir__arena_strdup(&st->arena, spec);
+  if (!copy) return WEIR_NOMEM;
+  for (char *tok = strtok(copy, ","); tok && n < 16; tok = strtok(NULL, ",")) {
+    char *colon = strchr(tok, ':');
+    types[n] = WEIR_TYPE_VARCHAR;
+    if (colon) {
+      *colon = 0;
+      types[n] = WEIR_TYPE_BIGINT;
+    }
+    names[n++] = tok;
+  }
+  int rc = set_columns(st, n, names, types);
+  if (rc) return rc;
+  st->rows = weir__chunk_new(n, types, 256);
+  return st->rows ? WEIR_OK : WEIR_NOMEM;
+}
+
+/* Append a row of strings (and integers for BIGINT columns, given as
+ * decimal text) to the materialized result, growing it as needed. */
+static int add_row(weir_stmt *st, const char *const *vals) {
+  weir__chunk *c = st->rows;
+  if (c->n == c->cap) {
+    weir__chunk *bigger = weir__chunk_new(c->ncol, st->types, c->cap * 2);
+    if (!bigger) return WEIR_NOMEM;
+    for (int r = 0; r < c->n; r++) {
+      if (weir__chunk_append_row(bigger, c, r, WEIR_INSERT)) {
+        weir__chunk_free(bigger);
+        return WEIR_NOMEM;
+      }
+    }
+    weir__chunk_free(c);
+    st->rows = c = bigger;
+  }
+  int r = c->n;
+  for (int j = 0; j < c->ncol; j++) {
+    weir__vec *v = &c->cols[j];
+    if (!vals[j]) {
+      weir__bit_clear(v->valid, r);
+      continue;
+    }
+    weir__bit_set(v->valid, r);
+    if (v->type == WEIR_TYPE_BIGINT) {
+      int64_t x = 0;
+      weir__parse_int64(vals[j], strlen(vals[j]), &x);
+      WEIR_VEC_I64(v)[r] = x;
+    } else {
+      size_t n = strlen(vals[j]);
+      const char *p = weir__chunk_strdup(c, vals[j], n);
+      if (!p) return WEIR_NOMEM;
+      WEIR_VEC_STR(v)[r].p = p;
+      WEIR_VEC_STR(v)[r].n = (uint32_t)n;
+    }
+  }
+  c->n++;
+  return WEIR_OK;
+}
+
+/* Add each line of text as a row of a one-column result. */
+static int add_lines(weir_stmt *st, const char *text) {
+  const char *p = text;
+  while (*p) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    char *line = weir__strndup(p, n);
+    if (!line) return WEIR_NOMEM;
+    const char *vals[1] = {line};
+    int rc = add_row(st, vals);
+    weir__free(line);
+    if (rc) return rc;
+    p += n + (nl ? 1 : 0);
+  }
+  return WEIR_OK;
+}
+
+/* ---- compiling ----------------------------------------------------------------- */
+
+/* Bind and lower a query or INSERT. */
+static int plan_query(weir_stmt *st, weir__ast_stmt *q, weir__err *err) {
+  weir *db = st->db;
+  if (weir__bind(&db->cat, &db->cfg, q, st->sql, &st->arena, &st->lplan, err)) return err->code;
+  if (weir__plan_lower(st->lplan, &db->cfg, &st->plan, err)) return err->code;
+  return WEIR_OK;
+}
+
+/* Offset of the end of the first statement of sql[0..n) (past its ';'),
+ * or -1 if the text was cut short (cut) before one was found. */
+static int statement_end(const char *sql, int n, int cut) {
+  int end = weir__grammar_statement_end(sql, n);
+  if (end < 0) return cut ? -1 : n;
+  return end;
+}
+
+/* Line and column of text[off], using the engine's cache for scripts
+ * prepared statement after statement. */
+static void text_linecol(weir *db, const char *text, int off, int *line, int *col) {
+  int from = 0, l = 1, c = 1;
+  if (db->lc_text == text && db->lc_off <= off) {
+    from = db->lc_off;
+    l = db->lc_line;
+    c = db->lc_col;
+  }
+  for (int i = from; i < off; i++) {
+    if (text[i] == '\n') {
+      l++;
+      c = 1;
+    } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+      c++;
+    }
+  }
+  db->lc_text = text;
+  db->lc_off = off;
+  db->lc_line = l;
+  db->lc_col = c;
+  *line = l;
+  *col = c;
+}
+
+int weir_prepare_from(weir *db, const char *text, int nbyte, int offset, weir_stmt **out,
+                      int *next) {
+  if (!db || !text || !out) return misuse(db, "weir_prepare: NULL argument");
+  *out = NULL;
+  if (nbyte < 0) nbyte = (int)strlen(text);
+  if (offset < 0 || offset > nbyte) return misuse(db, "weir_prepare: offset out of range");
+  if (next) *next = nbyte;
+  db->interrupt = 0;
+  weir__err err;
+  weir__err_clear(&err);
+  weir__err_clear(&db->err);
+
+  weir_stmt *st = weir__calloc(1, sizeof *st);
+  if (!st) return weir__err_nomem(&db->err);
+  st->db = db;
+  weir__arena_init(&st->arena, 16384);
+  text_linecol(db, text, offset, &st->base_line, &st->base_col);
+  st->base_off = offset;
+
+  /* Copy the statement: a window of the text that grows until it holds a
+   * whole statement, so a long script is not copied once per
+   * statement. */
+  int rem = nbyte - offset, w = rem < 4096 ? rem : 4096, end;
+  for (;;) {
+    weir__free(st->sql);
+    st->sql = weir__malloc((size_t)w + 1);
+    if (!st->sql) goto nomem;
+    memcpy(st->sql, text + offset, (size_t)w);
+    st->sql[w] = 0;
+    end = statement_end(st->sql, w, w < rem);
+    if (end >= 0) break;
+    w = rem - w < w * 3 ? rem : w * 4;
+  }
+  st->sql[end] = 0;
+  st->len = end;
+
+  int consumed = 0;
+  int rc = weir__grammar_parse_one(&st->arena, st->sql, st->len, &consumed, &st->ast, &err);
+  if (next) *next = offset + (rc == WEIR_OK ? consumed : end);
+  if (rc != WEIR_OK) goto fail;
+  if (!st->ast) {
+    /* Only blanks and comments. */
+    weir__arena_free(&st->arena);
+    weir__free(st->sql);
+    weir__free(st);
+    return WEIR_OK;
+  }
+  switch (st->ast->kind) {
+  case STMT_SELECT:
+    if ((rc = plan_query(st, st->ast, &err))) goto fail;
+    if (set_columns(st, st->plan->root->ncol, st->plan->root->names, st->plan->root->types))
+      goto nomem;
+    break;
+  case STMT_INSERT:
+    if ((rc = plan_query(st, st->ast, &err))) goto fail;
+    if (set_text_columns(st, "job,rows_read:I,rows_written:I,late_rows_dropped:I,"
+                             "records_skipped:I"))
+      goto nomem;
+    break;
+  case STMT_EXPLAIN:
+    if ((rc = plan_query(st, st->ast->inner, &err))) goto fail;
+    if (set_text_columns(st, "plan")) goto nomem;
+    break;
+  case STMT_SHOW_TABLES:
+    if (set_text_columns(st, "table name")) goto nomem;
+    break;
+  case STMT_DESCRIBE:
+    if (set_text_columns(st, "name,type,null,key,extras,watermark")) goto nomem;
+    break;
+  case STMT_SET:
+    if (!st->ast->key && set_text_columns(st, "key,value")) goto nomem;
+    break;
+  default: break;
+  }
+  if (weir__ptrvec_push(&db->stmts, st)) goto nomem;
+  *out = st;
+  return WEIR_OK;
+nomem:
+  weir__err_nomem(&err);
+  rc = WEIR_NOMEM;
+fail:
+  set_error(db, st, &err);
+  weir__chunk_free(st->rows);
+  weir__free(st->text);
+  weir__pplan_free(st->plan);
+  weir__arena_free(&st->arena);
+  weir__free(st->sql);
+  weir__free(st);
+  return rc;
+}
+
+int weir_prepare(weir *db, const char *sql, int nbyte, weir_stmt **out, const char **tail) {
+  int next = 0;
+  if (!db || !sql || !out) return misuse(db, "weir_prepare: NULL argument");
+  int rc = weir_prepare_from(db, sql, nbyte, 0, out, &next);
+  if (tail) *tail = sql + next;
+  return rc;
+}
+
+/* ---- running ---------------------------------------------------------------- */
+
+static void describe_table(weir_stmt *st, weir__table *t, weir__err *err) {
+  for (int i = 0; i < t->ncol; i++) {
+    weir__column *c = &t->cols[i];
+    int is_pk = 0;
+    for (int k = 0; k < t->npk; k++) is_pk |= t->pk[k] == i;
+    char extras[1100] = "", wm[1100] = "";
+    if (c->computed) snprintf(extras, sizeof extras, "AS %s", c->computed);
+    if (t->wm_col == i) snprintf(wm, sizeof wm, "%s", t->wm_sql);
+    const char *vals[6] = {c->name, weir__type_name(c->type), c->not_null ? "FALSE" : "TRUE",
+                           is_pk ? "PRI(" : NULL, extras[0] ? extras : NULL,
+                           wm[0] ? wm : NULL};
+    char pk[1024];
+    if (is_pk) {
+      weir__sb sb;
+      weir__sb_init(&sb);
+      weir__sb_puts(&sb, "PRI(");
+      for (int k = 0; k < t->npk; k++)
+        weir__sb_printf(&sb, "%s%s", k ? ", " : "", t->cols[t->pk[k]].name);
+      weir__sb_putc(&sb, ')');
+      snprintf(pk, sizeof pk, "%s", weir__sb_str(&sb));
+      weir__sb_free(&sb);
+      vals[3] = pk;
+    }
+    if (add_row(st, vals)) {
+      weir__err_nomem(err);
+      return;
+    }
+  }
+}
+
+static int name_cmp(const void *a, const void *b) {
+  return weir__stricmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Run a statement that does not start a job; fills err on failure. */
+static int run_simple(weir_stmt *st, weir__err *err) {
+  weir *db = st->db;
+  weir__ast_stmt *a = st->ast;
+  switch (a->kind) {
+  case STMT_CREATE_TABLE: {
+    weir__table *t;
+    weir__tok n = a->create->name;
+    if (weir__catalog_find(&db->cat, n.p, n.n)) {
+      if (a->create->if_not_exists) return WEIR_OK;
+      return weir__err_set(err, WEIR_ERROR, n.off, "table '%.*s' already exists", n.n, n.p);
+    }
+    if (weir__catalog_build_table(a->create, st->sql, &t, err)) return err->code;
+    t->create_sql = weir__strndup(st->sql + a->off, (size_t)(a->end - a->off));
+    if (!t->create_sql) {
+      weir__table_free(t);
+      return weir__err_nomem(err);
+    }
+    if (weir__connector_validate(t, err) || weir__catalog_add(&db->cat, t, err)) {
+      if (err->offset < 0) err->offset = n.off;
+      weir__table_free(t);
+      return err->code;
+    }
+    return WEIR_OK;
+  }
+  case STMT_DROP_TABLE:
+    if (!weir__catalog_drop(&db->cat, a->name.p, a->name.n) && !a->if_exists)
+      return weir__err_set(err, WEIR_NOTFOUND, a->name.off, "unknown table '%.*s'", a->name.n,
+                           a->name.p);
+    return WEIR_OK;
+  case STMT_SET:
+    if (a->key) {
+      if (weir__config_set(&db->cfg, a->key, a->value, err)) {
+        err->offset = a->key_off;
+        return err->code;
+      }
+      return WEIR_OK;
+    }
+    for (int i = 0;; i++) {
+      const char *key, *def, *help;
+      if (!weir__config_known(i, &key, &def, &help)) break;
+      const char *vals[2] = {key, weir__config_get(&db->cfg, key)};
+      if (add_row(st, vals)) return weir__err_nomem(err);
+    }
+    return WEIR_OK;
+  case STMT_RESET:
+    if (weir__config_reset(&db->cfg, a->key, err)) {
+      err->offset = a->key_off;
+      return err->code;
+    }
+    return WEIR_OK;
+  case STMT_SHOW_TABLES: {
+    int n = db->cat.tables.n;
+    char **names = weir__calloc((size_t)(n ? n : 1), sizeof(char *));
+    if (!names) return weir__err_nomem(err);
+    for (int i = 0; i < n; i++) names[i] = ((weir__table *)db->cat.tables.v[i])->name;
+    qsort(names, (size_t)n, sizeof(char *), name_cmp);
+    for (int i = 0; i < n; i++) {
+      const char *vals[1] = {names[i]};
+      if (add_row(st, vals)) {
+        weir__free(names);
+        return weir__err_nomem(err);
+      }
+    }
+    weir__free(names);
+    return WEIR_OK;
+  }
+  case STMT_DESCRIBE: {
+    weir__table *t = weir__catalog_find(&db->cat, a->name.p, a->name.n);
+    if (!t)
+      return weir__err_set(err, WEIR_NOTFOUND, a->name.off, "unknown table '%.*s'", a->name.n,
+                           a->name.p);
+    describe_table(st, t, err);
+    return err->code;
+  }
+  case STMT_EXPLAIN: {
+    weir__sb sb;
+    weir__sb_init(&sb);
+    weir__sb_puts(&sb, "== Logical Plan ==\n");
+    weir__lplan_explain(st->lplan, &sb);
+    weir__sb_puts(&sb, "\n== Physical Plan ==\n");
+    weir__pplan_explain(st->plan, &sb);
+    int rc = sb.oom ? WEIR_NOMEM : add_lines(st, weir__sb_str(&sb));
+    weir__sb_free(&sb);
+    return rc ? weir__err_nomem(err) : WEIR_OK;
+  }
+  }
+  return weir__err_set(err, WEIR_INTERNAL, a->off, "statement kind %d cannot be run", a->kind);
+}
+
+static int start_job(weir_stmt *st, weir__err *err) {
+  weir *db = st->db;
+  char name[256];
+  const char *pn = weir__config_get(&db->cfg, "pipeline.name");
+  if (st->ast->kind == STMT_INSERT && pn && *pn)
+    snprintf(name, sizeof name, "%s", pn);
+  else
+    snprintf(name, sizeof name, "%s-%d", st->ast->kind == STMT_INSERT ? "insert" : "query",
+             ++db->job_seq);
+  return weir__job_start(st->plan, &db->cfg, name, &db->interrupt, &st->job, err);
+}
+
+static int step_fail(weir_stmt *st, weir__err *err) {
+  st->state = ST_FAILED;
+  return set_error(st->db, st, err);
+}
+
+int weir_step(weir_stmt *st) {
+  if (!st) return WEIR_MISUSE;
+  weir *db = st->db;
+  weir__err err;
+  weir__err_clear(&err);
+  st->cur = NULL;
+  if (st->state == ST_DONE) return WEIR_DONE;
+  if (st->state == ST_FAILED) return db->err.code ? db->err.code : WEIR_ERROR;
+  int kind = st->ast->kind;
+  if (st->state == ST_READY) {
+    st->state = ST_RUNNING;
+    weir__err_clear(&db->err);
+    if (kind == STMT_SELECT || kind == STMT_INSERT) {
+      if (start_job(st, &err)) return step_fail(st, &err);
+    } else if (run_simple(st, &err)) {
+      return step_fail(st, &err);
+    }
+  }
+  if (kind == STMT_SELECT) {
+    int rc = weir__job_run(st->job, &err);
+    if (rc == WEIR_ROW) {
+      st->cur = weir__job_next_row(st->job, &st->cur_row);
+      if (st->cur) return WEIR_ROW;
+      rc = WEIR_DONE;
+    }
+    if (rc == WEIR_DONE) {
+      st->state = ST_DONE;
+      return WEIR_DONE;
+    }
+    if (rc == WEIR_INTERRUPT) {
+      weir__err_set(&err, WEIR_INTERRUPT, -1, "interrupted");
+      set_error(db, NULL, &err);
+      return WEIR_INTERRUPT;
+    }
+    return step_fail(st, &err);
+  }
+  if (kind == STMT_INSERT && !st->rows->n) {
+    int rc = weir__job_run(st->job, &err);
+    if (rc == WEIR_INTERRUPT) {
+      weir__err_set(&err, WEIR_INTERRUPT, -1, "interrupted");
+      set_error(db, NULL, &err);
+      return WEIR_INTERRUPT;
+    }
+    if (rc != WEIR_DONE) return step_fail(st, &err);
+    weir__job_stats s;
+    weir__job_stats_get(st->job, &s);
+    char v[4][32];
+    snprintf(v[0], 32, "%lld", (long long)s.rows_read);
+    snprintf(v[1], 32, "%lld", (long long)s.rows_written);
+    snprintf(v[2], 32, "%lld", (long long)s.late_dropped);
+    snprintf(v[3], 32, "%lld", (long long)s.skipped);
+    const char *vals[5] = {weir__job_name(st->job), v[0], v[1], v[2], v[3]};
+    int arc = add_row(st, vals);
+    weir__job_free(st->job);
+    st->job = NULL;
+    if (arc) {
+      weir__err_nomem(&err);
+      return step_fail(st, &err);
+    }
+  }
+  if (st->rows && st->next_row < st->rows->n) {
+    st->cur = st->rows;
+    st->cur_row = st->next_row++;
+    return WEIR_ROW;
+  }
+  st->state = ST_DONE;
+  return WEIR_DONE;
+}
+
+int weir_finalize(weir_stmt *st) {
+  if (!st) return WEIR_OK;
+  weir *db = st->db;
+  for (int i = 0; i < db->stmts.n; i++) {
+    if (db->stmts.v[i] == st) {
+      memmove(db->stmts.v + i, db->stmts.v + i + 1, sizeof(void *) * (size_t)(db->stmts.n - i - 1));
+      db->stmts.n--;
+      break;
+    }
+  }
+  weir__job_free(st->job);
+  weir__pplan_free(st->plan);
+  weir__chunk_free(st->rows);
+  if (st->text) {
+    for (int i = 0; i < st->ncol; i++) weir__sb_free(&st->text[i]);
+    weir__free(st->text);
+  }
+  weir__arena_free(&st->arena);
+  weir__free(st->sql);
+  weir__free(st);
+  return WEIR_OK;
+}
+
+/* ---- columns ------------------------------------------------------------------ */
+
+int weir_column_count(weir_stmt *st) { return st ? st->ncol : 0; }
+
+int weir_stmt_is_updating(weir_stmt *st) {
+  return st && st->ast->kind == STMT_SELECT && st->plan && st->plan->root->updating;
+}
+
+const char *weir_column_name(weir_stmt *st, int i) {
+  return st && i >= 0 && i < st->ncol ? st->names[i] : NULL;
+}
+
+int weir_column_type(weir_stmt *st, int i) {
+  return st && i >= 0 && i < st->ncol ? st->types[i] : -1;
+}
+
+int weir_row_kind(weir_stmt *st) {
+  if (!st || !st->cur) return WEIR_INSERT;
+  return st->cur->kind ? st->cur->kind[st->cur_row] : WEIR_INSERT;
+}
+
+static int get_value(weir_stmt *st, int i, weir__value *v) {
+  if (!st || !st->cur || i < 0 || i >= st->ncol) {
+    memset(v, 0, sizeof *v);
+    v->null = 1;
+    return -1;
+  }
+  weir__chunk_get(st->cur, i, st->cur_row, v);
+  return 0;
+}
+
+int weir_column_is_null(weir_stmt *st, int i) {
+  weir__value v;
+  get_value(st, i, &v);
+  return v.null;
+}
+
+int64_t weir_column_int64(weir_stmt *st, int i) {
+  weir__value v;
+  if (get_value(st, i, &v) || v.null) return 0;
+  switch (weir__type_phys(v.type)) {
+  case WEIR_PHYS_F64:
+    if (!(v.d > -9.2e18 && v.d < 9.2e18)) return 0;
+    return (int64_t)v.d;
+  case WEIR_PHYS_STR: {
+    int64_t x = 0;
+    weir__parse_int64(v.s.p, v.s.n, &x);
+    return x;
+  }
+  default: return v.i;
+  }
+}
+
+double weir_column_double(weir_stmt *st, int i) {
+  weir__value v;
+  if (get_value(st, i, &v) || v.null) return 0;
+  switch (weir__type_phys(v.type)) {
+  case WEIR_PHYS_F64: return v.d;
+  case WEIR_PHYS_STR: {
+    double d = 0;
+    weir__parse_double(v.s.p, v.s.n, &d);
+    return d;
+  }
+  default: return (double)v.i;
+  }
+}
+
+const char *weir_column_text(weir_stmt *st, int i) {
+  weir__value v;
+  if (get_value(st, i, &v) || v.null) return NULL;
+  weir__sb *sb = &st->text[i];
+  weir__sb_reset(sb);
+  weir__value_format(&v, sb);
+  if (sb->oom) return NULL;
+  return weir__sb_str(sb);
+}
+
+/* ---- weir_exec ------------------------------------------------------------------ */
+
+int weir_exec(weir *db, const char *sql, weir_exec_cb cb, void *arg, char **errmsg) {
+  if (errmsg) *errmsg = NULL;
+  if (!db || !sql) return misuse(db, "weir_exec: NULL argument");
+  int n = (int)strlen(sql), off = 0, rc = WEIR_OK;
+  const char **vals = NULL;
+  while (off < n) {
+    weir_stmt *st = NULL;
+    int next;
+    rc = weir_prepare_from(db, sql, n, off, &st, &next);
+    if (rc != WEIR_OK) break;
+    off = next;
+    if (!st) continue;
+    int ncol = weir_column_count(st);
+    weir__free(vals);
+    vals = weir__calloc((size_t)(ncol ? ncol : 1), sizeof(char *));
+    if (!vals) {
+      weir_finalize(st);
+      rc = WEIR_NOMEM;
+      break;
+    }
+    while ((rc = weir_step(st)) == WEIR_ROW) {
+      if (!cb) continue;
+      for (int i = 0; i < ncol; i++) vals[i] = weir_column_text(st, i);
+      if (cb(arg, ncol, vals, (const char *const *)st->names, weir_row_kind(st))) {
+        weir__err e;
+        weir__err_clear(&e);
+        weir__err_set(&e, WEIR_INTERRUPT, -1, "callback requested abort");
+        set_error(db, NULL, &e);
+        rc = WEIR_INTERRUPT;
+        break;
+      }
+    }
+    weir_finalize(st);
+    if (rc == WEIR_DONE) rc = WEIR_OK;
+    if (rc != WEIR_OK) break;
+  }
+  weir__free(vals);
+  if (rc != WEIR_OK && errmsg) *errmsg = weir__strdup(weir_errmsg(db));
+  return rc;
+}

@@ -1,0 +1,348 @@
+/*
+ * file.c -- the file connector ('file', and 'filesystem' as in Flink): a
+ * bounded source that reads one file in CSV or JSON-lines format.
+ *
+ * The file is read in blocks into a buffer; records are decoded straight
+ * into the output chunk, which is pushed downstream before the buffer is
+ * refilled, so unescaped strings are views into the buffer.  A record cut
+ * by the end of the buffer is moved to its start and completed by the next
+ * read; a record longer than the buffer grows it (up to 256 MiB).
+ *
+ * Malformed records: with 'format.error-policy' = 'fail' (the default)
+ * the job fails with "path:line: what was wrong"; with 'skip' the record
+ * is dropped and counted (the job's skipped figure).  Nothing else is
+ * dropped.
+ *
+ * Entry points: weir__connector_file, weir__connector_filesystem.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exec/execInt.h"
+
+#define READ_BLOCK (1 << 20)
+#define MAX_RECORD (256u << 20)
+
+static const weir__opt_spec file_opts[] = {
+    {"connector", OPT_STRING, 1, NULL, NULL},
+    {"path", OPT_STRING, 1, NULL, NULL},
+    {"format", OPT_ENUM, 1, "csv|json", NULL},
+    {"format.error-policy", OPT_ENUM, 0, "fail|skip", "fail"},
+    {NULL, 0, 0, NULL, NULL}};
+
+static const weir__opt_spec csv_opts[] = {
+    {"csv.field-delimiter", OPT_CHAR, 0, NULL, ","},
+    {"csv.quote-character", OPT_CHAR, 0, NULL, "\""},
+    {"csv.header", OPT_BOOL, 0, NULL, "false"},
+    {"csv.null-literal", OPT_STRING, 0, NULL, NULL},
+    {"csv.ignore-parse-errors", OPT_BOOL, 0, NULL, "false"},
+    {NULL, 0, 0, NULL, NULL}};
+
+static const weir__opt_spec json_opts[] = {
+    {"json.ignore-parse-errors", OPT_BOOL, 0, NULL, "false"},
+    {"json.fail-on-missing-field", OPT_BOOL, 0, NULL, "false"},
+    {NULL, 0, 0, NULL, NULL}};
+
+static int is_json(const weir__table *t) {
+  const char *f = weir__table_option(t, "format");
+  return f && strcmp(f, "json") == 0;
+}
+
+static int file_validate(weir__table *t, weir__err *err) {
+  const char *fmt = weir__table_option(t, "format");
+  const weir__opt_spec *lists[2] = {file_opts, fmt && strcmp(fmt, "json") == 0 ? json_opts
+                                                                               : csv_opts};
+  const char *conn = weir__table_option(t, "connector");
+  char what[96];
+  snprintf(what, sizeof what, "connector '%s' with format '%s'", conn, fmt ? fmt : "?");
+  if (weir__opt_check(t, what, err, lists, fmt ? 2 : 1)) return err->code;
+  int nphys = 0;
+  for (int i = 0; i < t->ncol; i++) nphys += t->cols[i].computed == NULL;
+  if (is_json(t) && nphys > WEIR_JSON_MAX_COLUMNS)
+    return weir__err_set(err, WEIR_UNSUPPORTED, -1, "table '%s': JSON tables may have at most %d columns",
+                         t->name, WEIR_JSON_MAX_COLUMNS);
+  for (int i = 0; i < t->ncol; i++) {
+    if (t->cols[i].computed) continue;
+    int ty = t->cols[i].type;
+    if (ty == WEIR_TYPE_INTERVAL)
+      return weir__err_set(err, WEIR_UNSUPPORTED, -1,
+                           "table '%s': column '%s' of type %s cannot be read from a file",
+                           t->name, t->cols[i].name, weir__type_name(ty));
+  }
+  return WEIR_OK;
+}
+
+static char opt_char(const weir__table *t, const char *key, char def) {
+  const char *v = weir__opt_get(t, csv_opts, key);
+  if (!v || !*v) return def;
+  if (strcmp(v, "\\t") == 0) return '\t';
+  return v[0];
+}
+
+/* ---- the source ------------------------------------------------------------ */
+
+typedef struct file_src {
+  weir__op base;
+  int fd;
+  const char *path;
+  int json;
+  int skip_bad;
+  int fail_on_missing;
+  int header;      /* CSV: a header line comes first */
+  int header_done;
+  weir__csv_opts csv;
+  weir__field_target *targets;
+  int ntargets;
+  char *buf;
+  size_t cap, len, pos;
+  int eof;
+  int64_t line;    /* line number of the next record */
+  int bom_checked; /* the start of the file was checked for a BOM */
+  weir__chunk *out;
+  int max_rows;
+  weir__arena arena; /* header names */
+} file_src;
+
+static int src_open(weir__op *op) {
+  file_src *f = (file_src *)op;
+  const weir__pop *p = op->plan;
+  const weir__table *t = p->table;
+  f->fd = -1;
+  f->path = weir__table_option(t, "path");
+  f->json = is_json(t);
+  f->skip_bad = strcmp(weir__opt_get(t, file_opts, "format.error-policy"), "skip") == 0 ||
+                weir__opt_bool(t, f->json ? json_opts : csv_opts,
+                               f->json ? "json.ignore-parse-errors" : "csv.ignore-parse-errors");
+  f->fail_on_missing = f->json && weir__opt_bool(t, json_opts, "json.fail-on-missing-field");
+  f->header = !f->json && weir__opt_bool(t, csv_opts, "csv.header");
+  f->csv.delim = opt_char(t, "csv.field-delimiter", ',');
+  f->csv.quote = opt_char(t, "csv.quote-character", '"');
+  f->csv.null_literal = weir__table_option(t, "csv.null-literal");
+  f->line = 1;
+  f->max_rows = (int)weir__config_get_int(op->cfg, "table.exec.source.max-rows-per-chunk");
+  if (f->max_rows <= 0 || f->max_rows > WEIR_CHUNK_CAP) f->max_rows = WEIR_CHUNK_CAP;
+  weir__arena_init(&f->arena, 4096);
+
+  struct stat st;
+  f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+  if (f->fd < 0)
+    return weir__op_fail(op, errno == ENOENT ? WEIR_NOTFOUND : WEIR_IOERR,
+                         "cannot open '%s' (table '%s'): %s", f->path, t->name, strerror(errno));
+  if (fstat(f->fd, &st) == 0 && S_ISDIR(st.st_mode))
+    return weir__op_fail(op, WEIR_IOERR, "cannot read '%s' (table '%s'): it is a directory",
+                         f->path, t->name);
+  f->cap = READ_BLOCK;
+  f->buf = weir__malloc(f->cap + 1);
+  f->out = weir__chunk_new(p->ncol, p->types, WEIR_CHUNK_CAP);
+  /* One target per physical column of the table, in declared order;
+   * columns the query does not read are decoded as "ignore". */
+  f->targets = weir__calloc((size_t)t->ncol + 1, sizeof(weir__field_target));
+  if (!f->buf || !f->out || !f->targets) return weir__err_nomem(op->err);
+  for (int i = 0; i < t->ncol; i++) {
+    if (t->cols[i].computed) continue;
+    weir__field_target *ft = &f->targets[f->ntargets++];
+    ft->col = -1;
+    ft->type = t->cols[i].type;
+    ft->name = t->cols[i].name;
+    for (int k = 0; k < p->nproj; k++) {
+      if (p->proj[k] == i) ft->col = k;
+    }
+  }
+  return WEIR_OK;
+}
+
+/* Read more input after what is buffered; 0, or an error code. */
+static int refill(file_src *f) {
+  weir__op *op = &f->base;
+  if (f->pos > 0) {
+    memmove(f->buf, f->buf + f->pos, f->len - f->pos);
+    f->len -= f->pos;
+    f->pos = 0;
+  }
+  if (f->len == f->cap) {
+    /* One record fills the buffer: grow it. */
+    if (f->cap >= MAX_RECORD)
+      return weir__op_fail(op, WEIR_CORRUPT, "%s:%lld: record is longer than %u MiB", f->path,
+                           (long long)f->line, MAX_RECORD >> 20);
+    char *nb = weir__realloc(f->buf, f->cap * 2 + 1);
+    if (!nb) return weir__err_nomem(op->err);
+    f->buf = nb;
+    f->cap *= 2;
+  }
+  for (;;) {
+    ssize_t r = read(f->fd, f->buf + f->len, f->cap - f->len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0)
+      return weir__op_fail(op, WEIR_IOERR, "read error on '%s': %s", f->path, strerror(errno));
+    if (r == 0) f->eof = 1;
+    f->len += (size_t)r;
+    break;
+  }
+  f->buf[f->len] = 0;
+  /* A UTF-8 byte order mark at the start of the file is not data. */
+  if (!f->bom_checked && (f->len >= 3 || f->eof)) {
+    f->bom_checked = 1;
+    if (f->len >= 3 && memcmp(f->buf, "\xEF\xBB\xBF", 3) == 0) f->pos = 3;
+  }
+  return 0;
+}
+
+/* Map header names to targets (CSV with csv.header). */
+static int apply_header(file_src *f, const char *line, size_t n) {
+  weir__op *op = &f->base;
+  const weir__table *t = op->plan->table;
+  char **names;
+  int count = weir__csv_header(line, n, &f->csv, &f->arena, &names);
+  if (count < 0) return weir__err_nomem(op->err);
+  weir__field_target *nt = weir__calloc((size_t)count + 1, sizeof(weir__field_target));
+  if (!nt) return weir__err_nomem(op->err);
+  for (int h = 0; h < count; h++) nt[h].col = -1;
+  for (int i = 0; i < f->ntargets; i++) {
+    int found = -1;
+    for (int h = 0; h < count; h++) {
+      if (weir__stricmp(names[h], f->targets[i].name) == 0) found = h;
+    }
+    if (found < 0) {
+      weir__free(nt);
+      return weir__op_fail(op, WEIR_ERROR,
+                           "%s:1: the header has no column '%s' (table '%s'); it has: %.200s",
+                           f->path, f->targets[i].name, t->name, line);
+    }
+    nt[found] = f->targets[i];
+  }
+  for (int h = 0; h < count; h++) {
+    if (!nt[h].name) nt[h].name = names[h];
+  }
+  weir__free(f->targets);
+  f->targets = nt;
+  f->ntargets = count;
+  return WEIR_OK;
+}
+
+/* Decode the next record into row out->n.  Returns 1 (decoded), 0 (need
+ * more input), 2 (skipped: blank or bad under the skip policy), or an
+ * error code < 0 as -code. */
+static int next_record(file_src *f) {
+  weir__op *op = &f->base;
+  weir__chunk *out = f->out;
+  const char *b = f->buf;
+  size_t start = f->pos;
+  if (start >= f->len) return 0;
+  /* Blank lines are not records. */
+  if (b[start] == '\n' || (b[start] == '\r' && start + 1 < f->len && b[start + 1] == '\n')) {
+    f->pos = start + (b[start] == '\r' ? 2 : 1);
+    f->line++;
+    return 2;
+  }
+  if (b[start] == '\r' && start + 1 >= f->len && !f->eof) return 0;
+  weir__decode_err de;
+  de.msg[0] = 0;
+  int rc, lines = 0;
+  if (f->json) {
+    const char *nl = memchr(b + start, '\n', f->len - start);
+    if (!nl && !f->eof) return 0;
+    size_t end = nl ? (size_t)(nl - b) : f->len;
+    size_t n = end - start;
+    if (n && b[start + n - 1] == '\r') n--;
+    rc = weir__json_decode(b + start, n, f->targets, f->ntargets, f->fail_on_missing, out, out->n,
+                           &de) == 0
+             ? 1
+             : -1;
+    f->pos = nl ? end + 1 : end;
+    lines = 1;
+  } else {
+    size_t pos = start;
+    rc = weir__csv_decode(b, f->len, &pos, f->eof, &f->csv, f->targets, f->ntargets, out, out->n,
+                          &lines, &de);
+    if (rc == 0) return 0;
+    f->pos = pos;
+    if (f->pos >= f->len && f->eof && lines == 0) lines = 1;
+  }
+  int64_t rec_line = f->line;
+  f->line += lines;
+  if (rc == 1) return 1;
+  if (f->skip_bad) {
+    op->m.skipped++;
+    return 2;
+  }
+  return -weir__op_fail(op, WEIR_CORRUPT, "%s:%lld: %s", f->path, (long long)rec_line, de.msg);
+}
+
+static int src_poll(weir__op *op) {
+  file_src *f = (file_src *)op;
+  weir__chunk *out = f->out;
+  weir__chunk_reset(out);
+  if (f->header && !f->header_done) {
+    /* The header: the first line. */
+    for (;;) {
+      const char *nl = memchr(f->buf + f->pos, '\n', f->len - f->pos);
+      if (nl || f->eof) {
+        size_t end = nl ? (size_t)(nl - f->buf) : f->len;
+        size_t n = end - f->pos;
+        if (n && f->buf[f->pos + n - 1] == '\r') n--;
+        if (f->eof && f->len == f->pos)
+          return weir__op_fail(op, WEIR_ERROR, "%s: the file is empty but 'csv.header' is true",
+                               f->path);
+        int rc = apply_header(f, f->buf + f->pos, n);
+        if (rc) return rc;
+        f->pos = nl ? end + 1 : end;
+        f->line = 2;
+        f->header_done = 1;
+        break;
+      }
+      int rc = refill(f);
+      if (rc) return rc;
+    }
+  }
+  while (out->n < f->max_rows) {
+    int rc = next_record(f);
+    if (rc == 1) {
+      out->n++;
+      continue;
+    }
+    if (rc == 2) continue;
+    if (rc < 0) return -rc;
+    /* Need more input.  Push what is decoded first: its strings point
+     * into the buffer that refill moves. */
+    if (out->n > 0) break;
+    if (f->eof) return WEIR_DONE;
+    if ((rc = refill(f))) return rc;
+  }
+  return weir__op_emit(op, out);
+}
+
+static void src_close(weir__op *op) {
+  file_src *f = (file_src *)op;
+  if (f->fd >= 0) close(f->fd);
+  f->fd = -1;
+  weir__free(f->buf);
+  weir__free(f->targets);
+  weir__chunk_free(f->out);
+  weir__arena_free(&f->arena);
+}
+
+static const weir__op_vtab file_source_vtab = {.name = "FileSource",
+                                               .size = sizeof(file_src),
+                                               .open = src_open,
+                                               .poll = src_poll,
+                                               .close = src_close};
+
+const weir__connector weir__connector_file = {
+    .name = "file",
+    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED,
+    .opts = file_opts,
+    .source = &file_source_vtab,
+    .validate = file_validate,
+};
+
+const weir__connector weir__connector_filesystem = {
+    .name = "filesystem",
+    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED,
+    .opts = file_opts,
+    .source = &file_source_vtab,
+    .validate = file_validate,
+};

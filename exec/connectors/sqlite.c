@@ -1,0 +1,292 @@
+/*
+ * sqlite.c -- the SQLite sink: writes a job's result into a table of a
+ * SQLite database file.
+ *
+ * The table is created if absent, with the sink's columns (TIMESTAMP and
+ * DATE as text, "YYYY-MM-DD HH:MM:SS.sss", so sqlite3 users can read them)
+ * and its PRIMARY KEY.  With a primary key the sink upserts: +I and +U
+ * rows replace the row with the same key, -D deletes it, -U is ignored (the
+ * +U that follows replaces it).  Without one it appends.
+ *
+ * Rows are written in transactions of at most 'sink.buffer-flush.max-rows'
+ * rows or 'sink.buffer-flush.interval' of time, and at the end of the
+ * input.  The database is in WAL mode, so readers see committed rows while
+ * the job runs.  (Epoch-aligned exactly-once commits come with
+ * checkpoints.)
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "exec/execInt.h"
+
+static const weir__opt_spec sqlite_opts[] = {
+    {"connector", OPT_STRING, 1, NULL, NULL},
+    {"path", OPT_STRING, 1, NULL, NULL},
+    {"table-name", OPT_STRING, 0, NULL, NULL},
+    {"sink.buffer-flush.max-rows", OPT_INT, 0, NULL, "10000"},
+    {"sink.buffer-flush.interval", OPT_DURATION, 0, NULL, "1 s"},
+    {NULL, 0, 0, NULL, NULL}};
+
+typedef struct sqlite_sink {
+  weir__op base;
+  sqlite3 *db;
+  sqlite3_stmt *ins, *del;
+  const char *path, *table;
+  int in_txn;
+  int64_t pending; /* rows written in the open transaction */
+  int64_t max_rows, interval_ms;
+  int64_t txn_started_ms;
+  char (*text)[48]; /* per column: formatted timestamps */
+} sqlite_sink;
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int sql_fail(sqlite_sink *s, const char *what) {
+  weir__op *op = &s->base;
+  int ec = s->db ? sqlite3_errcode(s->db) : SQLITE_CANTOPEN;
+  int code = (ec == SQLITE_FULL || ec == SQLITE_IOERR || ec == SQLITE_CANTOPEN ||
+              ec == SQLITE_READONLY || ec == SQLITE_BUSY)
+                 ? WEIR_IOERR
+                 : ec == SQLITE_CONSTRAINT ? WEIR_CONSTRAINT : WEIR_ERROR;
+  return weir__op_fail(op, code, "sqlite sink '%s' (table '%s'): %s: %s", s->path, s->table, what,
+                       s->db ? sqlite3_errmsg(s->db) : "cannot open");
+}
+
+static const char *sqlite_type(int t) {
+  switch (t) {
+  case WEIR_TYPE_BOOLEAN:
+  case WEIR_TYPE_INT:
+  case WEIR_TYPE_BIGINT:
+  case WEIR_TYPE_INTERVAL: return "INTEGER";
+  case WEIR_TYPE_DOUBLE: return "REAL";
+  default: return "TEXT";
+  }
+}
+
+static void quote_ident(weir__sb *sb, const char *s) {
+  weir__sb_putc(sb, '"');
+  for (; *s; s++) {
+    if (*s == '"') weir__sb_putc(sb, '"');
+    weir__sb_putc(sb, *s);
+  }
+  weir__sb_putc(sb, '"');
+}
+
+static int exec_sql(sqlite_sink *s, const char *sql) {
+  char *msg = NULL;
+  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    sqlite3_free(msg);
+    return sql_fail(s, sql);
+  }
+  return WEIR_OK;
+}
+
+static int sink_open(weir__op *op) {
+  sqlite_sink *s = (sqlite_sink *)op;
+  const weir__table *t = op->plan->table;
+  s->path = weir__table_option(t, "path");
+  s->table = weir__table_option(t, "table-name");
+  if (!s->table) s->table = t->name;
+  s->max_rows = weir__opt_int(t, sqlite_opts, "sink.buffer-flush.max-rows");
+  if (s->max_rows <= 0) s->max_rows = 1;
+  s->interval_ms = weir__opt_int(t, sqlite_opts, "sink.buffer-flush.interval");
+  s->text = weir__calloc((size_t)t->ncol + 1, sizeof *s->text);
+  if (!s->text) return weir__err_nomem(op->err);
+  if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+      SQLITE_OK)
+    return sql_fail(s, "cannot open the database");
+  sqlite3_busy_timeout(s->db, 10000);
+  int rc;
+  if ((rc = exec_sql(s, "PRAGMA journal_mode=WAL"))) return rc;
+
+  /* CREATE TABLE IF NOT EXISTS with the sink's physical columns. */
+  weir__sb sb, cols, params, upd, where;
+  weir__sb_init(&sb);
+  weir__sb_init(&cols);
+  weir__sb_init(&params);
+  weir__sb_init(&upd);
+  weir__sb_init(&where);
+  weir__sb_puts(&sb, "CREATE TABLE IF NOT EXISTS ");
+  quote_ident(&sb, s->table);
+  weir__sb_puts(&sb, " (");
+  int k = 0;
+  for (int i = 0; i < t->ncol; i++) {
+    if (t->cols[i].computed) continue;
+    const char *name = t->cols[i].name;
+    int is_pk = 0;
+    for (int j = 0; j < t->npk; j++) is_pk |= t->pk[j] == i;
+    if (k) {
+      weir__sb_puts(&sb, ", ");
+      weir__sb_puts(&cols, ", ");
+      weir__sb_puts(&params, ", ");
+    }
+    quote_ident(&sb, name);
+    weir__sb_printf(&sb, " %s%s", sqlite_type(t->cols[i].type), t->cols[i].not_null ? " NOT NULL" : "");
+    quote_ident(&cols, name);
+    weir__sb_printf(&params, "?%d", k + 1);
+    if (!is_pk) {
+      if (upd.n) weir__sb_puts(&upd, ", ");
+      quote_ident(&upd, name);
+      weir__sb_puts(&upd, " = excluded.");
+      quote_ident(&upd, name);
+    }
+    k++;
+  }
+  if (t->npk) {
+    weir__sb sbpk;
+    weir__sb_init(&sbpk);
+    for (int j = 0; j < t->npk; j++) {
+      if (j) {
+        weir__sb_puts(&sbpk, ", ");
+        weir__sb_puts(&where, " AND ");
+      }
+      quote_ident(&sbpk, t->cols[t->pk[j]].name);
+      quote_ident(&where, t->cols[t->pk[j]].name);
+      /* Parameters are numbered by the column's position among the
+       * physical columns. */
+      int pos = 0;
+      for (int i = 0; i < t->pk[j]; i++) pos += t->cols[i].computed == NULL;
+      weir__sb_printf(&where, " IS ?%d", pos + 1);
+    }
+    weir__sb_printf(&sb, ", PRIMARY KEY (%s)", weir__sb_str(&sbpk));
+    weir__sb_puts(&sb, ")");
+    rc = sb.oom ? weir__err_nomem(op->err) : exec_sql(s, weir__sb_str(&sb));
+    if (rc == WEIR_OK) {
+      weir__sb_reset(&sb);
+      weir__sb_puts(&sb, "INSERT INTO ");
+      quote_ident(&sb, s->table);
+      weir__sb_printf(&sb, " (%s) VALUES (%s) ON CONFLICT (%s) DO ", weir__sb_str(&cols),
+                      weir__sb_str(&params), weir__sb_str(&sbpk));
+      if (upd.n)
+        weir__sb_printf(&sb, "UPDATE SET %s", weir__sb_str(&upd));
+      else
+        weir__sb_puts(&sb, "NOTHING");
+    }
+    weir__sb_free(&sbpk);
+  } else {
+    weir__sb_puts(&sb, ")");
+    rc = sb.oom ? weir__err_nomem(op->err) : exec_sql(s, weir__sb_str(&sb));
+    if (rc == WEIR_OK) {
+      weir__sb_reset(&sb);
+      weir__sb_puts(&sb, "INSERT INTO ");
+      quote_ident(&sb, s->table);
+      weir__sb_printf(&sb, " (%s) VALUES (%s)", weir__sb_str(&cols), weir__sb_str(&params));
+    }
+  }
+  if (rc == WEIR_OK && sqlite3_prepare_v2(s->db, weir__sb_str(&sb), -1, &s->ins, NULL) != SQLITE_OK)
+    rc = sql_fail(s, "cannot prepare the insert (does the existing table have the same columns "
+                     "and primary key?)");
+  if (rc == WEIR_OK && t->npk) {
+    weir__sb_reset(&sb);
+    weir__sb_puts(&sb, "DELETE FROM ");
+    quote_ident(&sb, s->table);
+    weir__sb_printf(&sb, " WHERE %s", weir__sb_str(&where));
+    if (sqlite3_prepare_v2(s->db, weir__sb_str(&sb), -1, &s->del, NULL) != SQLITE_OK)
+      rc = sql_fail(s, "cannot prepare the delete");
+  }
+  weir__sb_free(&sb);
+  weir__sb_free(&cols);
+  weir__sb_free(&params);
+  weir__sb_free(&upd);
+  weir__sb_free(&where);
+  return rc;
+}
+
+static int commit(sqlite_sink *s) {
+  if (!s->in_txn) return WEIR_OK;
+  s->in_txn = 0;
+  s->pending = 0;
+  return exec_sql(s, "COMMIT");
+}
+
+static int bind_row(sqlite_sink *s, sqlite3_stmt *st, const weir__chunk *c, int r) {
+  for (int j = 0; j < c->ncol; j++) {
+    const weir__vec *v = &c->cols[j];
+    int rc, p = j + 1;
+    if (weir__vec_is_null(v, r)) {
+      rc = sqlite3_bind_null(st, p);
+    } else {
+      switch (v->type) {
+      case WEIR_TYPE_DOUBLE: rc = sqlite3_bind_double(st, p, WEIR_VEC_F64(v)[r]); break;
+      case WEIR_TYPE_VARCHAR: {
+        weir__str str = WEIR_VEC_STR(v)[r];
+        rc = sqlite3_bind_text(st, p, str.p, (int)str.n, SQLITE_STATIC);
+        break;
+      }
+      case WEIR_TYPE_TIMESTAMP:
+      case WEIR_TYPE_TIMESTAMP_LTZ:
+        weir__time_format_ts(WEIR_VEC_I64(v)[r], s->text[j]);
+        rc = sqlite3_bind_text(st, p, s->text[j], -1, SQLITE_STATIC);
+        break;
+      case WEIR_TYPE_DATE:
+        weir__time_format_date(WEIR_VEC_I64(v)[r], s->text[j]);
+        rc = sqlite3_bind_text(st, p, s->text[j], -1, SQLITE_STATIC);
+        break;
+      default: rc = sqlite3_bind_int64(st, p, WEIR_VEC_I64(v)[r]); break;
+      }
+    }
+    if (rc != SQLITE_OK) return sql_fail(s, "cannot bind a value");
+  }
+  return WEIR_OK;
+}
+
+static int sink_push(weir__op *op, int port, weir__chunk *c) {
+  sqlite_sink *s = (sqlite_sink *)op;
+  int rc;
+  if (!s->in_txn) {
+    if ((rc = exec_sql(s, "BEGIN"))) return rc;
+    s->in_txn = 1;
+    s->txn_started_ms = now_ms();
+  }
+  for (int r = 0; r < c->n; r++) {
+    int kind = c->kind ? c->kind[r] : WEIR_INSERT;
+    sqlite3_stmt *st;
+    if (kind == WEIR_UPDATE_BEFORE) continue;
+    if (kind == WEIR_DELETE) {
+      if (!s->del) return weir__op_fail(op, WEIR_ERROR, "sqlite sink '%s': a delete needs a PRIMARY KEY", s->path);
+      st = s->del;
+    } else {
+      st = s->ins;
+    }
+    if ((rc = bind_row(s, st, c, r))) return rc;
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE) return sql_fail(s, "cannot write a row");
+    s->pending++;
+  }
+  if (s->pending >= s->max_rows || now_ms() - s->txn_started_ms >= s->interval_ms) return commit(s);
+  return WEIR_OK;
+}
+
+static int sink_finish(weir__op *op) { return commit((sqlite_sink *)op); }
+
+static void sink_close(weir__op *op) {
+  sqlite_sink *s = (sqlite_sink *)op;
+  /* A job that stops early keeps what it wrote, as a flushing sink does. */
+  if (s->db && s->in_txn) sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+  sqlite3_finalize(s->ins);
+  sqlite3_finalize(s->del);
+  if (s->db) sqlite3_close(s->db);
+  s->db = NULL;
+  weir__free(s->text);
+}
+
+static const weir__op_vtab sqlite_sink_vtab = {.name = "SqliteSink",
+                                               .size = sizeof(sqlite_sink),
+                                               .open = sink_open,
+                                               .push = sink_push,
+                                               .finish = sink_finish,
+                                               .close = sink_close};
+
+const weir__connector weir__connector_sqlite = {
+    .name = "sqlite",
+    .caps = WEIR_CAP_SINK | WEIR_CAP_SINK_UPDATES,
+    .opts = sqlite_opts,
+    .sink = &sqlite_sink_vtab,
+};

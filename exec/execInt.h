@@ -1,0 +1,253 @@
+/*
+ * execInt.h -- what the runtime's own files share: the operator interface
+ * (DESIGN section 4), tasks and jobs, aggregate accumulators and the
+ * connector registry.
+ *
+ * Operators never call each other.  An operator hands its output to
+ * weir__op_emit / weir__op_emit_watermark, and the task it runs in routes
+ * it: to the next operator of the chain, or (with several tasks) into the
+ * channel of an exchange.  Chunks passed to push() are borrowed for the
+ * duration of the call.
+ */
+#ifndef WEIR_EXEC_INT_H
+#define WEIR_EXEC_INT_H
+
+#include <limits.h>
+
+#include "exec/exec.h"
+#include "state/state.h"
+
+#define WEIR_WATERMARK_MIN INT64_MIN
+#define WEIR_WATERMARK_MAX INT64_MAX
+
+typedef struct weir__op weir__op;
+typedef struct weir__task weir__task;
+
+/* Per-operator figures; a job's figures are their sums. */
+typedef struct weir__op_metrics {
+  int64_t rows_in;
+  int64_t rows_out;
+  int64_t late_dropped;
+  int64_t skipped;
+} weir__op_metrics;
+
+typedef struct weir__op_vtab {
+  const char *name;
+  size_t size; /* size of the operator's struct, which starts with weir__op */
+  /* Allocate state; the plan, job and config are set on op already. */
+  int (*open)(weir__op *op);
+  /* Sources only: produce output (emit chunks and watermarks).  Returns
+   * WEIR_OK, WEIR_DONE when the input is exhausted, or an error. */
+  int (*poll)(weir__op *op);
+  /* Consume a chunk arriving on input port `port`. */
+  int (*push)(weir__op *op, int port, weir__chunk *c);
+  /* Event time has advanced to wm: fire what is due, then forward it
+   * (NULL: just forward). */
+  int (*on_watermark)(weir__op *op, int64_t wm);
+  /* Snapshot state for checkpoint id (NULL: stateless). */
+  int (*on_barrier)(weir__op *op, int64_t id);
+  /* Checkpoint id is durable everywhere; sinks commit (NULL: nothing). */
+  int (*notify_complete)(weir__op *op, int64_t id);
+  /* All input has arrived (after the final watermark): emit what is
+   * left and flush (NULL: nothing). */
+  int (*finish)(weir__op *op);
+  /* Free everything; called once, after finish or on cancel/failure. */
+  void (*close)(weir__op *op);
+} weir__op_vtab;
+
+struct weir__op {
+  const weir__op_vtab *vt;
+  const weir__pop *plan;
+  const weir__config *cfg;
+  weir__task *task;
+  weir__op *next; /* downstream in the chain; NULL at its end */
+  weir__err *err; /* the job's error record */
+  weir__op_metrics m;
+  int64_t watermark;    /* last watermark received */
+  weir__arena scratch;  /* per-chunk scratch memory */
+  weir__evalctx ectx;   /* evaluation context over scratch and err */
+};
+
+/* Route output to the next operator of the chain.  c is borrowed. */
+int weir__op_emit(weir__op *op, weir__chunk *c);
+int weir__op_emit_watermark(weir__op *op, int64_t wm);
+/* Record an error on the job (first one wins) and return its code. */
+int weir__op_fail(weir__op *op, int code, const char *fmt, ...) WEIR_PRINTF(3, 4);
+/* Ask the job to stop reading its sources (LIMIT reached). */
+void weir__op_request_stop(weir__op *op);
+
+/* A task: a chain of operators run by one thread, head first. */
+struct weir__task {
+  int id;
+  int nops;
+  weir__op **chain; /* chain[0] is the source */
+  weir__job *job;
+};
+
+/* Operator vtabs by physical operator kind (sources and sinks come from
+ * the connector registry). */
+extern const weir__op_vtab weir__op_values_vtab;
+extern const weir__op_vtab weir__op_calc_vtab;
+extern const weir__op_vtab weir__op_watermark_vtab;
+extern const weir__op_vtab weir__op_window_tvf_vtab;
+extern const weir__op_vtab weir__op_window_agg_vtab;
+extern const weir__op_vtab weir__op_group_agg_vtab;
+extern const weir__op_vtab weir__op_limit_vtab;
+extern const weir__op_vtab weir__op_collect_vtab;
+
+/* The collect operator's buffered rows (queries). */
+const weir__chunk *weir__op_collect_next(weir__op *op, int *row);
+int weir__op_collect_pending(weir__op *op);
+
+/* ---- aggregate accumulators (agg.c) --------------------------------------- */
+
+/* One accumulator: 16 bytes whatever the function. */
+typedef union weir__acc {
+  struct {
+    int64_t v;
+    int64_t n;
+  } i;
+  struct {
+    double v;
+    int64_t n;
+  } d;
+  struct {
+    const char *p;
+    uint32_t len;
+    uint32_t has;
+  } s;
+} weir__acc;
+
+/* Initialize nagg accumulators. */
+void weir__acc_init(const weir__aggcall *aggs, int nagg, weir__acc *acc);
+/*
+ * Fold rows into accumulators: for row r of chunk c, accs[r] points to
+ * the row's accumulator array.  Strings kept by MIN/MAX are copied into
+ * strings[r] (the arena of the state the row's accumulators live in).
+ * Returns WEIR_OK, or an error (integer overflow of SUM).
+ */
+int weir__acc_update(const weir__aggcall *aggs, int nagg, const weir__chunk *c, int n,
+                     weir__acc **accs, weir__arena **strings, weir__err *err);
+/* Merge accumulators src into dst (both nagg long). */
+int weir__acc_merge(const weir__aggcall *aggs, int nagg, weir__acc *dst, const weir__acc *src,
+                    weir__arena *strings, weir__err *err);
+/* The result of aggregate i into row r of column v of an owned chunk. */
+void weir__acc_result(const weir__aggcall *a, const weir__acc *acc, weir__chunk *out, int col,
+                      int r);
+/* Do two accumulator arrays give the same results? */
+int weir__acc_same_result(const weir__aggcall *aggs, int nagg, const weir__acc *a,
+                          const weir__acc *b);
+
+/* Write decoded key values into row r of out, columns cols[0..nk). */
+int weir__key_decode_into(const uint8_t *key, int klen, const int *types, int nk,
+                          weir__chunk *out, const int *cols, int r);
+
+/* ---- connectors (connectors/registry.c) ------------------------------------- */
+
+typedef enum weir__opt_kind {
+  OPT_STRING = 1,
+  OPT_INT,      /* a non-negative integer */
+  OPT_BOOL,     /* true / false */
+  OPT_DURATION, /* '10 s', '500 ms' */
+  OPT_ENUM,     /* one of choices, '|'-separated */
+  OPT_CHAR      /* one character ('\t' accepted) */
+} weir__opt_kind;
+
+typedef struct weir__opt_spec {
+  const char *key;
+  int kind;
+  int required;
+  const char *choices;
+  const char *def;
+} weir__opt_spec;
+
+typedef struct weir__connector {
+  const char *name;
+  int caps;
+  const weir__opt_spec *opts; /* ends with key == NULL */
+  const weir__op_vtab *source;
+  const weir__op_vtab *sink;
+  /* Extra checks on a table (formats, column types); may be NULL. */
+  int (*validate)(weir__table *t, weir__err *err);
+} weir__connector;
+
+const weir__connector *weir__connector_find(const char *name);
+/* An option's value or its default from the spec list (NULL if none). */
+const char *weir__opt_get(const weir__table *t, const weir__opt_spec *specs, const char *key);
+int weir__opt_bool(const weir__table *t, const weir__opt_spec *specs, const char *key);
+int64_t weir__opt_int(const weir__table *t, const weir__opt_spec *specs, const char *key);
+/* Check t's options against specs (and extra spec lists); NULL-terminated
+ * varargs of const weir__opt_spec*. */
+int weir__opt_check(weir__table *t, const char *what, weir__err *err,
+                    const weir__opt_spec *const *lists, int nlists);
+
+extern const weir__connector weir__connector_file;
+extern const weir__connector weir__connector_filesystem;
+extern const weir__connector weir__connector_sqlite;
+extern const weir__connector weir__connector_print;
+extern const weir__connector weir__connector_blackhole;
+
+/* ---- record decoding (connectors/format_*.c) -------------------------------- */
+
+/* Where a decoded field goes: output column and its type. */
+typedef struct weir__field_target {
+  int col;  /* output column, -1 = ignore the field */
+  int type; /* its SQL type */
+  const char *name;
+} weir__field_target;
+
+/* A decoder's error: what was wrong, for "path:line: <msg>". */
+typedef struct weir__decode_err {
+  char msg[512];
+} weir__decode_err;
+
+/*
+ * Decode one text value into row r of column col of out (an owned chunk):
+ * parses numbers, booleans, dates and timestamps; strings point into text
+ * (not copied).  Returns 0, or -1 with a message naming the column.
+ */
+int weir__decode_text_value(const char *p, size_t n, const weir__field_target *t,
+                            weir__chunk *out, int r, weir__decode_err *de);
+/* 1 if p[0..n) is valid UTF-8. */
+int weir__utf8_valid(const char *p, size_t n);
+
+typedef struct weir__csv_opts {
+  char delim;
+  char quote;
+  const char *null_literal; /* NULL: none */
+} weir__csv_opts;
+
+/*
+ * Decode one CSV record of buf[0..len) starting at *pos (RFC 4180: quoted
+ * fields may hold delimiters, doubled quotes and line breaks).  Fields are
+ * written to row r of out through targets[0..ntargets).  On return *pos is
+ * just past the record's line break and *lines the number of line breaks
+ * consumed.  Returns 1 (record decoded), 0 (the record is incomplete: more
+ * input is needed; nothing consumed), or -1 (malformed; *pos is past the
+ * record, message in de).  at_eof: buf ends the input, so a last record
+ * without a line break is complete.
+ */
+int weir__csv_decode(const char *buf, size_t len, size_t *pos, int at_eof,
+                     const weir__csv_opts *o, const weir__field_target *targets, int ntargets,
+                     weir__chunk *out, int r, int *lines, weir__decode_err *de);
+
+/* Split a CSV header line into names (arena copies); returns the count or
+ * -1. */
+int weir__csv_header(const char *line, size_t n, const weir__csv_opts *o, weir__arena *a,
+                     char ***names);
+
+/* The most columns a JSON-format table may have. */
+#define WEIR_JSON_MAX_COLUMNS 1024
+
+/*
+ * Decode one JSON object (one line of text, without its line break) into
+ * row r of out: fields matched to targets by name, case-insensitively;
+ * absent fields are NULL (or an error when fail_on_missing).  Strings that
+ * need no unescaping point into line; others are copied into out's arena.
+ * Returns 0 or -1 with a message.
+ */
+int weir__json_decode(const char *line, size_t n, const weir__field_target *targets,
+                      int ntargets, int fail_on_missing, weir__chunk *out, int r,
+                      weir__decode_err *de);
+
+#endif /* WEIR_EXEC_INT_H */

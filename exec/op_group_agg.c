@@ -1,0 +1,171 @@
+/*
+ * op_group_agg.c -- GROUP_AGG: GROUP BY without a window, an updating
+ * aggregation (Flink's GroupAggregate with mini-batches of one chunk).
+ *
+ * For each chunk it folds the rows into their keys' accumulators and then,
+ * once per key the chunk touched, emits the change: +I for a key's first
+ * result, -U (the previous result) and +U (the new one) afterwards; a key
+ * whose result did not change emits nothing.  Input must be append-only.
+ *
+ * No watermark rule (watermarks pass through, nothing is late).  State:
+ * one entry per key, kept for the life of the job (state TTL comes with
+ * the state backend).
+ */
+#include "exec/execInt.h"
+
+/* Payload of a key: this header, then the accumulators. */
+typedef struct gkey {
+  int64_t epoch;   /* the chunk that last touched the key */
+  int64_t emitted; /* a result has been emitted */
+} gkey;
+
+typedef struct gagg_op {
+  weir__op base;
+  weir__ktable kt;
+  int64_t epoch;
+  int nreal;
+  int *real_cols;
+  int *real_types;
+  int *out_cols;
+  size_t accsize;
+  weir__chunk *out;
+  weir__acc **rowacc;
+  weir__arena **rowarena;
+  int64_t *row_entry;
+  uint32_t *touched;
+  weir__acc *before; /* accumulators of touched keys before this chunk */
+} gagg_op;
+
+static int gagg_open(weir__op *op) {
+  gagg_op *g = (gagg_op *)op;
+  const weir__pop *p = op->plan;
+  g->accsize = sizeof(weir__acc) * (size_t)p->nagg;
+  g->real_cols = weir__calloc((size_t)p->nkeys + 1, sizeof(int));
+  g->real_types = weir__calloc((size_t)p->nkeys + 1, sizeof(int));
+  g->out_cols = weir__calloc((size_t)p->nkeys + 1, sizeof(int));
+  g->rowacc = weir__calloc(WEIR_CHUNK_CAP, sizeof(weir__acc *));
+  g->rowarena = weir__calloc(WEIR_CHUNK_CAP, sizeof(weir__arena *));
+  g->row_entry = weir__calloc(WEIR_CHUNK_CAP, sizeof(int64_t));
+  g->touched = weir__calloc(WEIR_CHUNK_CAP, sizeof(uint32_t));
+  g->before = weir__calloc(WEIR_CHUNK_CAP, g->accsize ? g->accsize : 1);
+  g->out = weir__chunk_new(p->ncol, p->types, WEIR_CHUNK_CAP);
+  if (!g->real_cols || !g->real_types || !g->out_cols || !g->rowacc || !g->rowarena ||
+      !g->row_entry || !g->touched || !g->before || !g->out ||
+      weir__ktable_init(&g->kt, sizeof(gkey) + g->accsize))
+    return weir__err_nomem(op->err);
+  for (int i = 0; i < p->nkeys; i++) {
+    g->real_cols[g->nreal] = p->keys[i];
+    g->real_types[g->nreal] = p->input->types[p->keys[i]];
+    g->out_cols[g->nreal] = i;
+    g->nreal++;
+  }
+  return WEIR_OK;
+}
+
+static weir__acc *accs_of(gagg_op *g, uint32_t e) {
+  return (weir__acc *)((uint8_t *)weir__ktable_payload(&g->kt, e) + sizeof(gkey));
+}
+
+/* Append one result row of entry e with accumulators acc. */
+static int emit_row(gagg_op *g, uint32_t e, const weir__acc *acc, int kind) {
+  weir__op *op = &g->base;
+  const weir__pop *p = op->plan;
+  weir__chunk *out = g->out;
+  int r = out->n;
+  uint32_t klen;
+  const uint8_t *key = weir__ktable_key(&g->kt, e, &klen);
+  if (weir__key_decode_into(key, (int)klen, g->real_types, g->nreal, out, g->out_cols, r))
+    return weir__op_fail(op, WEIR_CORRUPT, "malformed key in aggregation state");
+  for (int j = 0; j < p->nagg; j++) weir__acc_result(&p->aggs[j], &acc[j], out, p->nkeys + j, r);
+  out->kind[r] = (uint8_t)kind;
+  out->n++;
+  if (out->n == out->cap) {
+    int rc = weir__op_emit(op, out);
+    weir__chunk_reset(out);
+    return rc;
+  }
+  return WEIR_OK;
+}
+
+static int gagg_push(weir__op *op, int port, weir__chunk *c) {
+  gagg_op *g = (gagg_op *)op;
+  const weir__pop *p = op->plan;
+  weir__arena_reset(&op->scratch);
+  g->epoch++;
+  int ntouched = 0;
+  uint8_t buf[512];
+  for (int r = 0; r < c->n; r++) {
+    if (c->kind && c->kind[r] != WEIR_INSERT)
+      return weir__op_fail(op, WEIR_UNSUPPORTED, "GROUP BY over an updating input is not "
+                                                 "supported yet");
+    int klen = weir__key_encode(c->cols, g->real_cols, g->nreal, r, buf, 0, (int)sizeof buf);
+    uint8_t *key = buf;
+    if (klen < 0) {
+      int big = 16;
+      for (int k = 0; k < g->nreal; k++) {
+        const weir__vec *v = &c->cols[g->real_cols[k]];
+        big += 10 + (weir__type_phys(v->type) == WEIR_PHYS_STR ? 2 * (int)WEIR_VEC_STR(v)[r].n : 0);
+      }
+      key = weir__arena_alloc(&op->scratch, (size_t)big);
+      if (!key) return weir__err_nomem(op->err);
+      klen = weir__key_encode(c->cols, g->real_cols, g->nreal, r, key, 0, big);
+    }
+    int inserted;
+    int64_t e = weir__ktable_upsert(&g->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
+                                    &inserted);
+    if (e < 0) return weir__err_nomem(op->err);
+    gkey *h = weir__ktable_payload(&g->kt, (uint32_t)e);
+    if (h->epoch != g->epoch) {
+      h->epoch = g->epoch;
+      memcpy((uint8_t *)g->before + (size_t)ntouched * g->accsize, accs_of(g, (uint32_t)e),
+             g->accsize);
+      g->touched[ntouched++] = (uint32_t)e;
+    }
+    g->row_entry[r] = e;
+  }
+  for (int r = 0; r < c->n; r++) {
+    g->rowacc[r] = accs_of(g, (uint32_t)g->row_entry[r]);
+    g->rowarena[r] = &g->kt.keys;
+  }
+  int rc = weir__acc_update(p->aggs, p->nagg, c, c->n, g->rowacc, g->rowarena, op->err);
+  if (rc) return rc;
+  for (int t = 0; t < ntouched; t++) {
+    uint32_t e = g->touched[t];
+    gkey *h = weir__ktable_payload(&g->kt, e);
+    const weir__acc *old = (const weir__acc *)((uint8_t *)g->before + (size_t)t * g->accsize);
+    const weir__acc *now = accs_of(g, e);
+    if (h->emitted) {
+      if (weir__acc_same_result(p->aggs, p->nagg, old, now)) continue;
+      if ((rc = emit_row(g, e, old, WEIR_UPDATE_BEFORE))) return rc;
+      if ((rc = emit_row(g, e, now, WEIR_UPDATE_AFTER))) return rc;
+    } else {
+      h->emitted = 1;
+      if ((rc = emit_row(g, e, now, WEIR_INSERT))) return rc;
+    }
+  }
+  if (g->out->n) {
+    rc = weir__op_emit(op, g->out);
+    weir__chunk_reset(g->out);
+  }
+  return rc;
+}
+
+static void gagg_close(weir__op *op) {
+  gagg_op *g = (gagg_op *)op;
+  weir__ktable_free(&g->kt);
+  weir__free(g->real_cols);
+  weir__free(g->real_types);
+  weir__free(g->out_cols);
+  weir__free(g->rowacc);
+  weir__free(g->rowarena);
+  weir__free(g->row_entry);
+  weir__free(g->touched);
+  weir__free(g->before);
+  weir__chunk_free(g->out);
+}
+
+const weir__op_vtab weir__op_group_agg_vtab = {.name = "GroupAggregate",
+                                               .size = sizeof(gagg_op),
+                                               .open = gagg_open,
+                                               .push = gagg_push,
+                                               .close = gagg_close};

@@ -1,0 +1,311 @@
+/*
+ * op_window_agg.c -- WINDOW_AGG: GROUP BY window_start, window_end, keys
+ * over TUMBLE or HOP windows, emitted when the watermark passes a
+ * window's end (EMIT ON WINDOW CLOSE).
+ *
+ * Slicing (as in Flink's slicing window aggregation): time is cut into
+ * slices of g = gcd(size, slide) ms aligned to the window offset.  Each
+ * row is aggregated once, into the accumulators of its key in its slice;
+ * a window [s, s + size) is the union of size / g slices, combined only
+ * when the window fires.  For TUMBLE a slice is the window.
+ *
+ * Watermark rule: a window fires when watermark >= window_end - 1.  A row
+ * is late when every window containing it has fired (its last window's
+ * end - 1 <= watermark); it is dropped and counted in late_dropped.  A row
+ * whose earlier windows have fired still counts in its later ones.
+ *
+ * State: per slice, a key table of accumulators; a slice is freed when the
+ * last window containing it has fired.
+ */
+#include "exec/execInt.h"
+
+typedef struct slice {
+  int64_t start;
+  weir__ktable kt;
+} slice;
+
+typedef struct wagg_op {
+  weir__op base;
+  int64_t g; /* slice length */
+  int nreal; /* real (non-window) keys */
+  int *real_cols;
+  int *real_types;
+  int *real_out; /* output column of each real key */
+  size_t payload;
+  slice **slices; /* sorted by start */
+  int nslices, cap;
+  int cached; /* index of the last slice used */
+  int has_fired;
+  int64_t fired_upto; /* end of the last fired window */
+  weir__chunk *out;
+  weir__acc **rowacc;
+  weir__arena **rowarena;
+  int64_t *row_entry;
+  slice **row_slice;
+} wagg_op;
+
+static int64_t gcd64(int64_t a, int64_t b) {
+  while (b) {
+    int64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+static int wagg_open(weir__op *op) {
+  wagg_op *w = (wagg_op *)op;
+  const weir__pop *p = op->plan;
+  w->g = gcd64(p->window.size, p->window.slide);
+  w->payload = sizeof(weir__acc) * (size_t)(p->nagg ? p->nagg : 1);
+  w->real_cols = weir__calloc((size_t)p->nkeys + 1, sizeof(int));
+  w->real_types = weir__calloc((size_t)p->nkeys + 1, sizeof(int));
+  w->real_out = weir__calloc((size_t)p->nkeys + 1, sizeof(int));
+  w->rowacc = weir__calloc(WEIR_CHUNK_CAP, sizeof(weir__acc *));
+  w->rowarena = weir__calloc(WEIR_CHUNK_CAP, sizeof(weir__arena *));
+  w->row_entry = weir__calloc(WEIR_CHUNK_CAP, sizeof(int64_t));
+  w->row_slice = weir__calloc(WEIR_CHUNK_CAP, sizeof(slice *));
+  w->out = weir__chunk_new(p->ncol, p->types, WEIR_CHUNK_CAP);
+  if (!w->real_cols || !w->real_types || !w->real_out || !w->rowacc || !w->rowarena ||
+      !w->row_entry || !w->row_slice || !w->out)
+    return weir__err_nomem(op->err);
+  for (int i = 0; i < p->nkeys; i++) {
+    if (p->keys[i] < 0) continue;
+    w->real_cols[w->nreal] = p->keys[i];
+    w->real_types[w->nreal] = p->input->types[p->keys[i]];
+    w->real_out[w->nreal] = i;
+    w->nreal++;
+  }
+  return WEIR_OK;
+}
+
+static void slice_free(slice *s) {
+  weir__ktable_free(&s->kt);
+  weir__free(s);
+}
+
+/* The slice starting at start, created if absent; NULL on out-of-memory. */
+static slice *slice_get(wagg_op *w, int64_t start) {
+  if (w->cached < w->nslices && w->slices[w->cached]->start == start)
+    return w->slices[w->cached];
+  int lo = 0, hi = w->nslices;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (w->slices[mid]->start < start)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < w->nslices && w->slices[lo]->start == start) {
+    w->cached = lo;
+    return w->slices[lo];
+  }
+  if (w->nslices == w->cap) {
+    int cap = w->cap ? w->cap * 2 : 16;
+    slice **v = weir__realloc(w->slices, sizeof(slice *) * (size_t)cap);
+    if (!v) return NULL;
+    w->slices = v;
+    w->cap = cap;
+  }
+  slice *s = weir__calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->start = start;
+  if (weir__ktable_init(&s->kt, w->payload)) {
+    weir__free(s);
+    return NULL;
+  }
+  memmove(w->slices + lo + 1, w->slices + lo, sizeof(slice *) * (size_t)(w->nslices - lo));
+  w->slices[lo] = s;
+  w->nslices++;
+  w->cached = lo;
+  return s;
+}
+
+/* Encode the real keys of row r; returns the length and sets *key (buf,
+ * or scratch memory for very long keys); -1 on out-of-memory. */
+static int encode_key(wagg_op *w, const weir__chunk *c, int r, uint8_t *buf, int cap,
+                      uint8_t **key) {
+  int len = weir__key_encode(c->cols, w->real_cols, w->nreal, r, buf, 0, cap);
+  if (len >= 0) {
+    *key = buf;
+    return len;
+  }
+  int big = 16;
+  for (int k = 0; k < w->nreal; k++) {
+    const weir__vec *v = &c->cols[w->real_cols[k]];
+    big += 10 + (weir__type_phys(v->type) == WEIR_PHYS_STR ? 2 * (int)WEIR_VEC_STR(v)[r].n : 0);
+  }
+  uint8_t *p = weir__arena_alloc(&w->base.scratch, (size_t)big);
+  if (!p) return -1;
+  *key = p;
+  return weir__key_encode(c->cols, w->real_cols, w->nreal, r, p, 0, big);
+}
+
+static int wagg_push(weir__op *op, int port, weir__chunk *c) {
+  wagg_op *w = (wagg_op *)op;
+  const weir__pop *p = op->plan;
+  const weir__window *win = &p->window;
+  weir__arena_reset(&op->scratch);
+  const weir__vec *tv = &c->cols[win->time_col];
+  const int64_t *ts = WEIR_VEC_I64(tv);
+  uint8_t buf[512];
+  int n = c->n;
+  /* Pass 1: find (slice, entry) of every row; inserting may move
+   * payloads, so pointers are taken in pass 2. */
+  for (int r = 0; r < n; r++) {
+    if (weir__vec_is_null(tv, r))
+      return weir__op_fail(op, WEIR_ERROR, "NULL rowtime in window aggregation");
+    int64_t start = ts[r] - weir__floormod(ts[r] - win->offset, w->g);
+    int64_t last_win = start - weir__floormod(start - win->offset, win->slide);
+    if (last_win + win->size - 1 <= op->watermark) {
+      op->m.late_dropped++;
+      w->row_slice[r] = NULL;
+      continue;
+    }
+    slice *s = slice_get(w, start);
+    if (!s) return weir__err_nomem(op->err);
+    uint8_t *key;
+    int klen = encode_key(w, c, r, buf, (int)sizeof buf, &key);
+    if (klen < 0) return weir__err_nomem(op->err);
+    int inserted;
+    int64_t e = weir__ktable_upsert(&s->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
+                                    &inserted);
+    if (e < 0) return weir__err_nomem(op->err);
+    w->row_slice[r] = s;
+    w->row_entry[r] = e;
+  }
+  /* Pass 2: accumulator pointers; late rows get throw-away ones. */
+  for (int r = 0; r < n; r++) {
+    slice *s = w->row_slice[r];
+    if (s) {
+      w->rowacc[r] = weir__ktable_payload(&s->kt, (uint32_t)w->row_entry[r]);
+      w->rowarena[r] = &s->kt.keys;
+    } else {
+      w->rowacc[r] = weir__arena_zalloc(&op->scratch, w->payload);
+      if (!w->rowacc[r]) return weir__err_nomem(op->err);
+      w->rowarena[r] = &op->scratch;
+    }
+  }
+  return weir__acc_update(p->aggs, p->nagg, c, n, w->rowacc, w->rowarena, op->err);
+}
+
+/* Emit the entries of table kt as the results of window [start, end). */
+static int emit_table(wagg_op *w, const weir__ktable *kt, int64_t start, int64_t end) {
+  weir__op *op = &w->base;
+  const weir__pop *p = op->plan;
+  weir__chunk *out = w->out;
+  for (uint32_t e = 0; e < kt->n; e++) {
+    int r = out->n;
+    uint32_t klen;
+    const uint8_t *key = weir__ktable_key(kt, e, &klen);
+    if (weir__key_decode_into(key, (int)klen, w->real_types, w->nreal, out, w->real_out, r))
+      return weir__op_fail(op, WEIR_CORRUPT, "malformed key in window state");
+    for (int i = 0; i < p->nkeys; i++) {
+      int k = p->keys[i];
+      if (k >= 0) continue;
+      WEIR_VEC_I64(&out->cols[i])[r] = k == -1 ? start : k == -2 ? end : end - 1;
+    }
+    const weir__acc *acc = weir__ktable_payload(kt, e);
+    for (int j = 0; j < p->nagg; j++) weir__acc_result(&p->aggs[j], &acc[j], out, p->nkeys + j, r);
+    out->kind[r] = WEIR_INSERT;
+    out->n++;
+    if (out->n == out->cap) {
+      int rc = weir__op_emit(op, out);
+      weir__chunk_reset(out);
+      if (rc) return rc;
+    }
+  }
+  return WEIR_OK;
+}
+
+/* Fire window [start, start + size): combine its slices and emit. */
+static int fire(wagg_op *w, int64_t start) {
+  weir__op *op = &w->base;
+  const weir__pop *p = op->plan;
+  int64_t end = start + p->window.size;
+  int first = -1, count = 0;
+  for (int i = 0; i < w->nslices && w->slices[i]->start < end; i++) {
+    if (w->slices[i]->start < start) continue;
+    if (first < 0) first = i;
+    count++;
+  }
+  if (count == 0) return WEIR_OK;
+  if (count == 1) return emit_table(w, &w->slices[first]->kt, start, end);
+  weir__ktable merged;
+  if (weir__ktable_init(&merged, w->payload)) return weir__err_nomem(op->err);
+  int rc = WEIR_OK;
+  for (int i = first; rc == WEIR_OK && i < first + count; i++) {
+    const weir__ktable *kt = &w->slices[i]->kt;
+    for (uint32_t e = 0; e < kt->n; e++) {
+      uint32_t klen;
+      const uint8_t *key = weir__ktable_key(kt, e, &klen);
+      int inserted;
+      int64_t me = weir__ktable_upsert(&merged, key, klen, weir__hash64(key, klen), &inserted);
+      if (me < 0) {
+        rc = weir__err_nomem(op->err);
+        break;
+      }
+      rc = weir__acc_merge(p->aggs, p->nagg, weir__ktable_payload(&merged, (uint32_t)me),
+                           weir__ktable_payload(kt, e), &merged.keys, op->err);
+      if (rc) break;
+    }
+  }
+  if (rc == WEIR_OK) rc = emit_table(w, &merged, start, end);
+  weir__ktable_free(&merged);
+  return rc;
+}
+
+static int wagg_on_watermark(weir__op *op, int64_t wm) {
+  wagg_op *w = (wagg_op *)op;
+  const weir__window *win = &op->plan->window;
+  int rc;
+  while (w->nslices > 0) {
+    int64_t s_min = w->slices[0]->start;
+    /* The first window that contains the earliest slice... */
+    int64_t lo = s_min - win->size + 1;
+    int64_t start = lo + weir__floormod(win->offset - lo, win->slide);
+    /* ...unless it has fired already. */
+    if (w->has_fired && start < w->fired_upto - win->size + win->slide)
+      start = w->fired_upto - win->size + win->slide;
+    if (start + win->size - 1 > wm) break;
+    if ((rc = fire(w, start))) return rc;
+    w->has_fired = 1;
+    w->fired_upto = start + win->size;
+    /* Slices before the next window's start belong to no open window. */
+    int drop = 0;
+    while (drop < w->nslices && w->slices[drop]->start < start + win->slide) {
+      slice_free(w->slices[drop]);
+      drop++;
+    }
+    memmove(w->slices, w->slices + drop, sizeof(slice *) * (size_t)(w->nslices - drop));
+    w->nslices -= drop;
+    w->cached = 0;
+  }
+  if (w->out->n) {
+    rc = weir__op_emit(op, w->out);
+    weir__chunk_reset(w->out);
+    if (rc) return rc;
+  }
+  return weir__op_emit_watermark(op, wm);
+}
+
+static void wagg_close(weir__op *op) {
+  wagg_op *w = (wagg_op *)op;
+  for (int i = 0; i < w->nslices; i++) slice_free(w->slices[i]);
+  weir__free(w->slices);
+  weir__free(w->real_cols);
+  weir__free(w->real_types);
+  weir__free(w->real_out);
+  weir__free(w->rowacc);
+  weir__free(w->rowarena);
+  weir__free(w->row_entry);
+  weir__free(w->row_slice);
+  weir__chunk_free(w->out);
+}
+
+const weir__op_vtab weir__op_window_agg_vtab = {.name = "WindowAggregate",
+                                                .size = sizeof(wagg_op),
+                                                .open = wagg_open,
+                                                .push = wagg_push,
+                                                .on_watermark = wagg_on_watermark,
+                                                .close = wagg_close};

@@ -1,0 +1,164 @@
+/*
+ * config.c -- the session's configuration: the keys SET accepts, their
+ * defaults and validation.  Unknown keys are rejected so that a typo in a
+ * SET statement is reported instead of silently ignored.
+ */
+#include <stdlib.h>
+#include <strings.h>
+
+#include "planner/planner.h"
+
+typedef enum { V_STRING, V_INT_POS, V_DURATION, V_ENUM } value_kind;
+
+static const struct {
+  const char *key;
+  value_kind kind;
+  const char *def;
+  const char *choices; /* V_ENUM: '|'-separated */
+  const char *help;
+} known[] = {
+    {"pipeline.name", V_STRING, "", NULL,
+     "name of the job started by the next INSERT (default: insert-N)"},
+    {"table.exec.source.max-rows-per-chunk", V_INT_POS, "1024", NULL,
+     "most rows a source puts in one chunk (1..1024)"},
+};
+
+int weir__config_known(int i, const char **key, const char **def, const char **help) {
+  if (i < 0 || i >= WEIR_ARRAY_LEN(known)) return 0;
+  *key = known[i].key;
+  *def = known[i].def;
+  *help = known[i].help;
+  return 1;
+}
+
+static int find_known(const char *key) {
+  for (int i = 0; i < WEIR_ARRAY_LEN(known); i++) {
+    if (strcmp(known[i].key, key) == 0) return i;
+  }
+  return -1;
+}
+
+static int validate(int k, const char *value, weir__err *err) {
+  int64_t v;
+  switch (known[k].kind) {
+  case V_STRING: return WEIR_OK;
+  case V_INT_POS:
+    if (weir__parse_int64(value, strlen(value), &v) || v < 1)
+      return weir__err_set(err, WEIR_ERROR, -1, "option '%s' needs a positive integer, got '%s'",
+                           known[k].key, value);
+    if (strcmp(known[k].key, "table.exec.source.max-rows-per-chunk") == 0 && v > 1024)
+      return weir__err_set(err, WEIR_ERROR, -1, "option '%s' must be at most 1024, got '%s'",
+                           known[k].key, value);
+    return WEIR_OK;
+  case V_DURATION:
+    if (weir__parse_duration(value, &v))
+      return weir__err_set(err, WEIR_ERROR, -1,
+                           "option '%s' needs a duration such as '10 s' or '200 ms', got '%s'",
+                           known[k].key, value);
+    return WEIR_OK;
+  case V_ENUM: {
+    const char *c = known[k].choices;
+    size_t n = strlen(value);
+    while (*c) {
+      const char *bar = strchr(c, '|');
+      size_t len = bar ? (size_t)(bar - c) : strlen(c);
+      if (len == n && strncasecmp(c, value, n) == 0) return WEIR_OK;
+      c += len + (bar ? 1 : 0);
+    }
+    return weir__err_set(err, WEIR_ERROR, -1, "option '%s' must be one of %s, got '%s'",
+                         known[k].key, known[k].choices, value);
+  }
+  }
+  return WEIR_OK;
+}
+
+int weir__config_set(weir__config *c, const char *key, const char *value, weir__err *err) {
+  int k = find_known(key);
+  if (k < 0) {
+    weir__sb sb;
+    weir__sb_init(&sb);
+    for (int i = 0; i < WEIR_ARRAY_LEN(known); i++) {
+      weir__sb_printf(&sb, "%s'%s'", i ? ", " : "", known[i].key);
+    }
+    weir__err_set(err, WEIR_ERROR, -1, "unknown configuration option '%s'; known options: %s", key,
+                  weir__sb_str(&sb));
+    weir__sb_free(&sb);
+    return WEIR_ERROR;
+  }
+  if (validate(k, value, err)) return err->code;
+  for (int i = 0; i < c->n; i++) {
+    if (strcmp(c->keys[i], key) == 0) {
+      char *v = weir__strdup(value);
+      if (!v) return weir__err_nomem(err);
+      weir__free(c->values[i]);
+      c->values[i] = v;
+      return WEIR_OK;
+    }
+  }
+  if (c->n == c->cap) {
+    int cap = c->cap ? c->cap * 2 : 8;
+    char **nk = weir__realloc(c->keys, sizeof(char *) * (size_t)cap);
+    if (!nk) return weir__err_nomem(err);
+    c->keys = nk;
+    char **nv = weir__realloc(c->values, sizeof(char *) * (size_t)cap);
+    if (!nv) return weir__err_nomem(err);
+    c->values = nv;
+    c->cap = cap;
+  }
+  char *k2 = weir__strdup(key), *v2 = weir__strdup(value);
+  if (!k2 || !v2) {
+    weir__free(k2);
+    weir__free(v2);
+    return weir__err_nomem(err);
+  }
+  c->keys[c->n] = k2;
+  c->values[c->n] = v2;
+  c->n++;
+  return WEIR_OK;
+}
+
+int weir__config_reset(weir__config *c, const char *key, weir__err *err) {
+  if (!key) {
+    for (int i = 0; i < c->n; i++) {
+      weir__free(c->keys[i]);
+      weir__free(c->values[i]);
+    }
+    c->n = 0;
+    return WEIR_OK;
+  }
+  if (find_known(key) < 0)
+    return weir__err_set(err, WEIR_ERROR, -1, "unknown configuration option '%s'", key);
+  for (int i = 0; i < c->n; i++) {
+    if (strcmp(c->keys[i], key) == 0) {
+      weir__free(c->keys[i]);
+      weir__free(c->values[i]);
+      memmove(c->keys + i, c->keys + i + 1, sizeof(char *) * (size_t)(c->n - i - 1));
+      memmove(c->values + i, c->values + i + 1, sizeof(char *) * (size_t)(c->n - i - 1));
+      c->n--;
+      break;
+    }
+  }
+  return WEIR_OK;
+}
+
+const char *weir__config_get(const weir__config *c, const char *key) {
+  for (int i = 0; c && i < c->n; i++) {
+    if (strcmp(c->keys[i], key) == 0) return c->values[i];
+  }
+  int k = find_known(key);
+  return k >= 0 ? known[k].def : NULL;
+}
+
+int64_t weir__config_get_int(const weir__config *c, const char *key) {
+  const char *v = weir__config_get(c, key);
+  int64_t r = 0;
+  if (v) weir__parse_int64(v, strlen(v), &r);
+  return r;
+}
+
+void weir__config_free(weir__config *c) {
+  weir__config_reset(c, NULL, NULL);
+  weir__free(c->keys);
+  weir__free(c->values);
+  memset(c, 0, sizeof *c);
+}
