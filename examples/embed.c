@@ -18,7 +18,7 @@ static int fail(weir *db, const char *what) {
 }
 
 int main(int argc, char **argv) {
-  const char *path = argc > 1 ? argv[1] : "examples/data/flights-2001-01-01_07.csv";
+  const char *path = argc > 1 ? argv[1] : "examples/data/flights-2001-01-01_03.csv";
   weir *db;
   if (weir_open(NULL, &db) != WEIR_OK) return fail(db, "open");
 

@@ -99,6 +99,18 @@ extern const weir__op_vtab weir__op_collect_vtab;
 const weir__chunk *weir__op_collect_next(weir__op *op, int *row);
 int weir__op_collect_pending(weir__op *op);
 
+/* ---- window assignment (window.c) ------------------------------------------ */
+
+/* Length of the slices a window aggregation cuts time into:
+ * gcd(size, slide). */
+int64_t weir__window_slice_len(const weir__window *w);
+/* Start of the interval of length len (aligned to offset) holding ts. */
+int64_t weir__window_align(int64_t ts, int64_t len, int64_t offset);
+/* Start of the latest window that contains ts. */
+int64_t weir__window_last_start(const weir__window *w, int64_t ts);
+/* Start of the earliest window that contains ts. */
+int64_t weir__window_first_start(const weir__window *w, int64_t ts);
+
 /* ---- aggregate accumulators (agg.c) --------------------------------------- */
 
 /* One accumulator: 16 bytes whatever the function. */

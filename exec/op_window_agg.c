@@ -44,19 +44,10 @@ typedef struct wagg_op {
   slice **row_slice;
 } wagg_op;
 
-static int64_t gcd64(int64_t a, int64_t b) {
-  while (b) {
-    int64_t t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 static int wagg_open(weir__op *op) {
   wagg_op *w = (wagg_op *)op;
   const weir__pop *p = op->plan;
-  w->g = gcd64(p->window.size, p->window.slide);
+  w->g = weir__window_slice_len(&p->window);
   w->payload = sizeof(weir__acc) * (size_t)(p->nagg ? p->nagg : 1);
   w->real_cols = weir__calloc((size_t)p->nkeys + 1, sizeof(int));
   w->real_types = weir__calloc((size_t)p->nkeys + 1, sizeof(int));
@@ -155,8 +146,8 @@ static int wagg_push(weir__op *op, int port, weir__chunk *c) {
   for (int r = 0; r < n; r++) {
     if (weir__vec_is_null(tv, r))
       return weir__op_fail(op, WEIR_ERROR, "NULL rowtime in window aggregation");
-    int64_t start = ts[r] - weir__floormod(ts[r] - win->offset, w->g);
-    int64_t last_win = start - weir__floormod(start - win->offset, win->slide);
+    int64_t start = weir__window_align(ts[r], w->g, win->offset);
+    int64_t last_win = weir__window_last_start(win, start);
     if (last_win + win->size - 1 <= op->watermark) {
       op->m.late_dropped++;
       w->row_slice[r] = NULL;
@@ -262,8 +253,7 @@ static int wagg_on_watermark(weir__op *op, int64_t wm) {
   while (w->nslices > 0) {
     int64_t s_min = w->slices[0]->start;
     /* The first window that contains the earliest slice... */
-    int64_t lo = s_min - win->size + 1;
-    int64_t start = lo + weir__floormod(win->offset - lo, win->slide);
+    int64_t start = weir__window_first_start(win, s_min);
     /* ...unless it has fired already. */
     if (w->has_fired && start < w->fired_upto - win->size + win->slide)
       start = w->fired_upto - win->size + win->slide;

@@ -37,7 +37,7 @@ static int wtvf_push(weir__op *op, int port, weir__chunk *c) {
     if (!st) return weir__err_nomem(op->err);
     int64_t *en = st + c->n, *tm = en + c->n;
     for (int r = 0; r < c->n; r++) {
-      st[r] = ts[r] - weir__floormod(ts[r] - win->offset, win->size);
+      st[r] = weir__window_align(ts[r], win->size, win->offset);
       en[r] = st[r] + win->size;
       tm[r] = en[r] - 1;
     }
@@ -56,9 +56,8 @@ static int wtvf_push(weir__op *op, int port, weir__chunk *c) {
   /* HOP: every window [s, s + size) with s = offset + k * slide that
    * contains ts, earliest first. */
   for (int r = 0; r < c->n; r++) {
-    int64_t last = ts[r] - weir__floormod(ts[r] - win->offset, win->slide);
-    for (int64_t s = last - win->size + win->slide; s <= last; s += win->slide) {
-      if (ts[r] < s || ts[r] >= s + win->size) continue;
+    int64_t last = weir__window_last_start(win, ts[r]);
+    for (int64_t s = weir__window_first_start(win, ts[r]); s <= last; s += win->slide) {
       weir__chunk *o = w->out;
       int i = o->n;
       /* Copy the input columns, then set the window columns. */
