@@ -163,6 +163,7 @@ int shell_repl(shell *sh, const char *state_dir) {
       while (*p == ' ' || *p == '\t') p++;
       if (*p == '.') {
         char *copy = strdup(p);
+        copy[strcspn(copy, "\r\n")] = 0;
         if (sh->interactive) history(hist, &ev, H_ENTER, copy);
         int quit = dot_command(sh, copy);
         free(copy);
