@@ -104,6 +104,12 @@ int shell_run_text(shell *sh, const char *text, int n, int stop_on_error) {
       rc = weir_step(st);
     }
     shell_running_db = NULL;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+      fprintf(stderr, "Error: cannot write the results to standard output: %s\n",
+              strerror(errno));
+      weir_finalize(st);
+      return 1;
+    }
     if (rc == WEIR_INTERRUPT) {
       fprintf(stderr, "[INFO] statement interrupted\n");
       weir_finalize(st);

@@ -3,7 +3,9 @@
  * standard output (or standard error), as Flink's print connector does:
  * "+I[LAS, 2001-01-01 00:00:00.000, 12]", prefixed by 'print-identifier'.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include "exec/execInt.h"
@@ -50,7 +52,9 @@ static int print_push(weir__op *op, int port, weir__chunk *c) {
       return weir__op_fail(op, WEIR_IOERR, "print sink: cannot write to %s",
                            p->out == stderr ? "standard error" : "standard output");
   }
-  fflush(p->out);
+  if (fflush(p->out) != 0)
+    return weir__op_fail(op, WEIR_IOERR, "print sink: cannot write to %s: %s",
+                         p->out == stderr ? "standard error" : "standard output", strerror(errno));
   return WEIR_OK;
 }
 
