@@ -42,11 +42,22 @@ typedef struct aggctx {
   int ngroup;
   weir__expr **groups; /* bound over pre */
   int *group_types;
-  weir__ptrvec calls;  /* weir__ast* of aggregate calls, deduplicated */
-  weir__ptrvec bound;  /* weir__aggcall* matching calls */
-  weir__ptrvec args;   /* weir__expr* argument of each call (or NULL) */
-  weir__ptrvec filters; /* weir__expr* filter of each call (or NULL) */
+  weir__ptrvec calls;   /* weir__ast* of every aggregate call written */
+  weir__ptrvec slots;   /* for each of calls: its unique aggregate (intptr_t) */
+  weir__ptrvec first;   /* weir__ast* of the first call of each unique aggregate */
+  weir__ptrvec bound;   /* weir__aggcall* of each unique aggregate */
+  weir__ptrvec args;    /* weir__expr* argument of each (or NULL) */
+  weir__ptrvec filters; /* weir__expr* filter of each (or NULL) */
 } aggctx;
+
+static void aggctx_free(aggctx *ag) {
+  weir__ptrvec_free(&ag->calls);
+  weir__ptrvec_free(&ag->slots);
+  weir__ptrvec_free(&ag->first);
+  weir__ptrvec_free(&ag->bound);
+  weir__ptrvec_free(&ag->args);
+  weir__ptrvec_free(&ag->filters);
+}
 
 typedef struct binder {
   weir__catalog *cat;
@@ -156,6 +167,13 @@ static weir__expr *coerce(binder *b, weir__expr *e, int type) {
     e->type = type;
     e->val.type = type;
     e->val.null = 1;
+    return e;
+  }
+  /* A literal widened to BIGINT or DOUBLE is folded: the value is exact. */
+  if (e->op == EXPR_CONST && !e->val.null && weir__type_is_integer(e->type) &&
+      (type == WEIR_TYPE_BIGINT || type == WEIR_TYPE_DOUBLE)) {
+    if (type == WEIR_TYPE_DOUBLE) e->val.d = (double)e->val.i;
+    e->type = e->val.type = type;
     return e;
   }
   return unary(b, EXPR_CAST, type, e, e->off);
@@ -349,10 +367,11 @@ static weir__expr *bind_agg_call(binder *b, bctx *cx, weir__ast *a, int kind) {
     return NULL;
   }
   aggctx *ag = cx->agg;
-  /* Calls are identified by their syntax tree node. */
+  /* Calls are identified by their syntax tree node; equal calls written
+   * twice (COUNT(*) in SELECT and HAVING) share one aggregate. */
   int idx = -1;
   for (int i = 0; i < ag->calls.n; i++) {
-    if (ag->calls.v[i] == a) idx = i;
+    if (ag->calls.v[i] == a) idx = (int)(intptr_t)ag->slots.v[i];
   }
   if (cx->mode == MODE_POST_AGG) {
     if (idx < 0) {
@@ -438,8 +457,22 @@ static weir__expr *bind_agg_call(binder *b, bctx *cx, weir__ast *a, int kind) {
     }
     filter = coerce(b, filter, WEIR_TYPE_BOOLEAN);
   }
-  if (weir__ptrvec_push(&ag->calls, a) || weir__ptrvec_push(&ag->bound, ac) ||
-      weir__ptrvec_push(&ag->args, arg) || weir__ptrvec_push(&ag->filters, filter)) {
+  int slot = -1;
+  for (int i = 0; i < ag->bound.n && slot < 0; i++) {
+    const weir__aggcall *o = ag->bound.v[i];
+    if (o->kind == ac->kind && weir__expr_equal(ag->args.v[i], arg) &&
+        weir__expr_equal(ag->filters.v[i], filter))
+      slot = i;
+  }
+  if (slot < 0) {
+    slot = ag->bound.n;
+    if (weir__ptrvec_push(&ag->first, a) || weir__ptrvec_push(&ag->bound, ac) ||
+        weir__ptrvec_push(&ag->args, arg) || weir__ptrvec_push(&ag->filters, filter)) {
+      weir__err_nomem(b->err);
+      return NULL;
+    }
+  }
+  if (weir__ptrvec_push(&ag->calls, a) || weir__ptrvec_push(&ag->slots, (void *)(intptr_t)slot)) {
     weir__err_nomem(b->err);
     return NULL;
   }
@@ -1327,7 +1360,7 @@ static weir__lplan *bind_select(binder *b, weir__ast_select *sel) {
       if (collect_aggs(b, &ccx, it->expr)) goto agg_fail;
     }
     if (collect_aggs(b, &ccx, sel->having)) goto agg_fail;
-    int nagg = ag.calls.n;
+    int nagg = ag.bound.n;
 
     /* The PROJECT below the aggregation: keys, then arguments, then
      * filters (and the rowtime for a window aggregation). */
@@ -1371,19 +1404,19 @@ static weir__lplan *bind_select(binder *b, weir__ast_select *sel) {
       calls[i] = *(weir__aggcall *)ag.bound.v[i];
       weir__expr *arg = ag.args.v[i], *flt = ag.filters.v[i];
       if (windowed && (uses_window_cols(arg, base->ncol) || uses_window_cols(flt, base->ncol))) {
-        berr(b, WEIR_UNSUPPORTED, ((weir__ast *)ag.calls.v[i])->off,
+        berr(b, WEIR_UNSUPPORTED, ((weir__ast *)ag.first.v[i])->off,
              "an aggregate of a window aggregation cannot use the window columns");
         goto agg_fail;
       }
       if (arg) {
         pre->exprs[nproj] = arg;
-        pre->names[nproj] = bstrdup(b, "$arg", 4);
+        pre->names[nproj] = weir__arena_printf(b->arena, "$arg%d", i);
         pre->types[nproj] = arg->type;
         calls[i].arg = nproj++;
       }
       if (flt) {
         pre->exprs[nproj] = flt;
-        pre->names[nproj] = bstrdup(b, "$filter", 7);
+        pre->names[nproj] = weir__arena_printf(b->arena, "$filter%d", i);
         pre->types[nproj] = WEIR_TYPE_BOOLEAN;
         calls[i].filter = nproj++;
       }
@@ -1414,7 +1447,7 @@ static weir__lplan *bind_select(binder *b, weir__ast_select *sel) {
     agg->nagg = nagg;
     agg->aggs = calls;
     for (int i = 0; i < nagg; i++) {
-      agg->names[ng + i] = ast_text(b, ag.calls.v[i]);
+      agg->names[ng + i] = ast_text(b, ag.first.v[i]);
       agg->types[ng + i] = calls[i].type;
     }
     if (windowed) {
@@ -1447,16 +1480,10 @@ static weir__lplan *bind_select(binder *b, weir__ast_select *sel) {
     weir__lplan *p = bind_select_list(b, &pcx, sel, cur, &sc);
     if (!p) goto agg_fail;
     cur = p;
-    weir__ptrvec_free(&ag.calls);
-    weir__ptrvec_free(&ag.bound);
-    weir__ptrvec_free(&ag.args);
-    weir__ptrvec_free(&ag.filters);
+    aggctx_free(&ag);
     goto agg_done;
   agg_fail:
-    weir__ptrvec_free(&ag.calls);
-    weir__ptrvec_free(&ag.bound);
-    weir__ptrvec_free(&ag.args);
-    weir__ptrvec_free(&ag.filters);
+    aggctx_free(&ag);
     return NULL;
   agg_done:;
   }

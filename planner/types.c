@@ -46,12 +46,26 @@ static void format_double(double d, weir__sb *sb) {
     weir__sb_puts(sb, d > 0 ? "Infinity" : "-Infinity");
     return;
   }
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(buf, sizeof buf, "%.*g", prec, d);
-    if (strtod(buf, NULL) == d) break;
+  double a = fabs(d);
+  int done = 0;
+  if (a == 0 || (a >= 1e-4 && a < 1e16)) {
+    /* Plain decimal notation with the fewest digits that read back to
+     * the same value: 100.0, 0.1, 24.666666666666668. */
+    for (int prec = 1; prec <= 24 && !done; prec++) {
+      snprintf(buf, sizeof buf, "%.*f", prec, d);
+      done = strtod(buf, NULL) == d;
+    }
   }
-  /* Keep a decimal point so a DOUBLE never looks like an integer. */
-  if (!strpbrk(buf, ".eEn")) strcat(buf, ".0");
+  if (done) {
+    /* Trailing zeros beyond the first decimal say nothing. */
+    size_t n = strlen(buf);
+    while (n > 2 && buf[n - 1] == '0' && buf[n - 2] != '.') buf[--n] = 0;
+  } else {
+    for (int prec = 1; prec <= 17; prec++) {
+      snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+      if (strtod(buf, NULL) == d) break;
+    }
+  }
   weir__sb_puts(sb, buf);
 }
 
@@ -199,7 +213,17 @@ void weir__expr_format(const weir__expr *e, char **names, weir__sb *sb) {
       weir__value_format(&e->val, sb);
       weir__sb_putc(sb, '\'');
     } else if (e->val.type == WEIR_TYPE_INTERVAL) {
-      weir__sb_printf(sb, "INTERVAL '%lld' MILLISECOND", (long long)e->val.i);
+      static const struct {
+        const char *name;
+        int64_t ms;
+      } units[] = {{"DAY", 86400000}, {"HOUR", 3600000}, {"MINUTE", 60000}, {"SECOND", 1000}};
+      int u = 0;
+      while (u < 4 && (e->val.i == 0 || e->val.i % units[u].ms != 0)) u++;
+      if (u < 4)
+        weir__sb_printf(sb, "INTERVAL '%lld' %s", (long long)(e->val.i / units[u].ms),
+                        units[u].name);
+      else
+        weir__sb_printf(sb, "INTERVAL '%lld' MILLISECOND", (long long)e->val.i);
     } else {
       weir__value_format(&e->val, sb);
     }
