@@ -63,6 +63,8 @@ struct weir__op {
   weir__op *next; /* downstream in the chain; NULL at its end */
   weir__err *err; /* the job's error record */
   weir__op_metrics m;
+  int subtask;          /* index of this instance among the operator's */
+  int nsubtasks;        /* the operator's parallelism */
   int64_t watermark;    /* last watermark received */
   weir__arena scratch;  /* per-chunk scratch memory */
   weir__evalctx ectx;   /* evaluation context over scratch and err */
@@ -198,6 +200,7 @@ extern const weir__connector weir__connector_filesystem;
 extern const weir__connector weir__connector_sqlite;
 extern const weir__connector weir__connector_print;
 extern const weir__connector weir__connector_blackhole;
+extern const weir__connector weir__connector_nexmark;
 
 /* ---- record decoding (connectors/format_*.c) -------------------------------- */
 

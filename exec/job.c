@@ -140,6 +140,8 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
     op->cfg = cfg;
     op->err = &job->err;
     op->watermark = WEIR_WATERMARK_MIN;
+    op->subtask = 0;
+    op->nsubtasks = 1;
     weir__arena_init(&op->scratch, 65536);
     op->ectx.scratch = &op->scratch;
     op->ectx.err = &job->err;
