@@ -249,3 +249,50 @@ int weir__key_decode_into(const uint8_t *key, int klen, const int *types, int nk
   }
   return 0;
 }
+
+/* ---- partial aggregates: two columns per accumulator ---------------------------- */
+
+void weir__acc_to_partial(const weir__aggcall *a, const weir__acc *acc, weir__chunk *out, int col,
+                          int r) {
+  weir__vec *v1 = &out->cols[col], *v2 = &out->cols[col + 1];
+  weir__bit_set(v1->valid, r);
+  weir__bit_set(v2->valid, r);
+  switch (weir__type_phys(v1->type)) {
+  case WEIR_PHYS_F64:
+    WEIR_VEC_F64(v1)[r] = acc->d.v;
+    WEIR_VEC_I64(v2)[r] = acc->d.n;
+    break;
+  case WEIR_PHYS_STR:
+    WEIR_VEC_STR(v1)[r].p = acc->s.has ? acc->s.p : "";
+    WEIR_VEC_STR(v1)[r].n = acc->s.has ? acc->s.len : 0;
+    WEIR_VEC_I64(v2)[r] = acc->s.has;
+    break;
+  default:
+    WEIR_VEC_I64(v1)[r] = acc->i.v;
+    WEIR_VEC_I64(v2)[r] = acc->i.n;
+    break;
+  }
+  (void)a;
+}
+
+void weir__acc_from_partial(const weir__aggcall *a, const weir__chunk *in, int col, int r,
+                            weir__acc *acc) {
+  const weir__vec *v1 = &in->cols[col], *v2 = &in->cols[col + 1];
+  memset(acc, 0, sizeof *acc);
+  switch (weir__type_phys(v1->type)) {
+  case WEIR_PHYS_F64:
+    acc->d.v = WEIR_VEC_F64(v1)[r];
+    acc->d.n = WEIR_VEC_I64(v2)[r];
+    break;
+  case WEIR_PHYS_STR:
+    acc->s.has = (uint32_t)WEIR_VEC_I64(v2)[r];
+    acc->s.p = WEIR_VEC_STR(v1)[r].p;
+    acc->s.len = WEIR_VEC_STR(v1)[r].n;
+    break;
+  default:
+    acc->i.v = WEIR_VEC_I64(v1)[r];
+    acc->i.n = WEIR_VEC_I64(v2)[r];
+    break;
+  }
+  (void)a;
+}

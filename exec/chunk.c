@@ -110,3 +110,44 @@ void weir__chunk_get(const weir__chunk *c, int col, int row, weir__value *out) {
   default: out->i = WEIR_VEC_I64(v)[row]; break;
   }
 }
+
+int weir__chunk_append_rows(weir__chunk *dst, const weir__chunk *src, const int *sel, int n) {
+  int base = dst->n;
+  for (int c = 0; c < dst->ncol; c++) {
+    const weir__vec *sv = &src->cols[c];
+    weir__vec *dv = &dst->cols[c];
+    switch (weir__type_phys(dv->type)) {
+    case WEIR_PHYS_STR: {
+      const weir__str *s = WEIR_VEC_STR(sv);
+      weir__str *d = WEIR_VEC_STR(dv) + base;
+      /* One arena block for the strings of all rows. */
+      size_t total = 0;
+      for (int i = 0; i < n; i++) total += s[sel[i]].n;
+      char *buf = weir__arena_alloc(&dst->arena, total ? total : 1);
+      if (!buf) return -1;
+      for (int i = 0; i < n; i++) {
+        weir__str x = s[sel[i]];
+        if (x.n) memcpy(buf, x.p, x.n);
+        d[i].p = buf;
+        d[i].n = x.n;
+        buf += x.n;
+      }
+      break;
+    }
+    default: {
+      const uint64_t *s = sv->data;
+      uint64_t *d = (uint64_t *)dv->data + base;
+      for (int i = 0; i < n; i++) d[i] = s[sel[i]];
+      break;
+    }
+    }
+    if (sv->valid) {
+      for (int i = 0; i < n; i++) {
+        if (!weir__bit_get(sv->valid, sel[i])) weir__bit_clear(dv->valid, base + i);
+      }
+    }
+  }
+  for (int i = 0; i < n; i++) dst->kind[base + i] = src->kind ? src->kind[sel[i]] : WEIR_INSERT;
+  dst->n += n;
+  return 0;
+}

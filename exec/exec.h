@@ -72,6 +72,9 @@ void weir__chunk_reset(weir__chunk *c);
 /* Copy row r of src into the next row of owned chunk dst (same column
  * types), strings included; returns -1 on out-of-memory. */
 int weir__chunk_append_row(weir__chunk *dst, const weir__chunk *src, int r, int kind);
+/* Append rows sel[0..n) of src (all columns, row kinds kept) to dst, which
+ * must have room for them; strings are copied.  -1 on out-of-memory. */
+int weir__chunk_append_rows(weir__chunk *dst, const weir__chunk *src, const int *sel, int n);
 /* Read one value. */
 void weir__chunk_get(const weir__chunk *c, int col, int row, weir__value *out);
 /* Copy a string into an owned chunk's arena; NULL on out-of-memory. */

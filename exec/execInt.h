@@ -13,6 +13,8 @@
 #define WEIR_EXEC_INT_H
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "exec/exec.h"
 #include "state/state.h"
@@ -65,6 +67,8 @@ struct weir__op {
   weir__op_metrics m;
   int subtask;          /* index of this instance among the operator's */
   int nsubtasks;        /* the operator's parallelism */
+  int64_t resume_ns;    /* sources: poll again no earlier than this
+                           (CLOCK_MONOTONIC ns); 0 = at once */
   int64_t watermark;    /* last watermark received */
   weir__arena scratch;  /* per-chunk scratch memory */
   weir__evalctx ectx;   /* evaluation context over scratch and err */
@@ -78,13 +82,89 @@ int weir__op_fail(weir__op *op, int code, const char *fmt, ...) WEIR_PRINTF(3, 4
 /* Ask the job to stop reading its sources (LIMIT reached). */
 void weir__op_request_stop(weir__op *op);
 
-/* A task: a chain of operators run by one thread, head first. */
+/* ---- doorbells and channels (channel.c) ------------------------------------ */
+
+/* What a sleeping thread waits on: whoever gives it work rings. */
+typedef struct weir__doorbell {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  _Atomic uint64_t seq;
+} weir__doorbell;
+
+void weir__doorbell_init(weir__doorbell *d);
+void weir__doorbell_destroy(weir__doorbell *d);
+void weir__doorbell_ring(weir__doorbell *d);
+/* The current sequence number: read it, look for work, then wait with it
+ * so that a ring in between is not lost. */
+uint64_t weir__doorbell_seq(weir__doorbell *d);
+/* Sleep until rung after `seen` (or timeout_ms, -1 = none); returns 0 on
+ * timeout. */
+int weir__doorbell_wait(weir__doorbell *d, uint64_t seen, int64_t timeout_ms);
+
+typedef enum weir__msg_kind { MSG_CHUNK = 1, MSG_WATERMARK, MSG_IDLE, MSG_END } weir__msg_kind;
+
+typedef struct weir__msg {
+  int kind;
+  weir__chunk *chunk; /* MSG_CHUNK: owned by the message */
+  int64_t wm;         /* MSG_WATERMARK */
+} weir__msg;
+
+#define WEIR_CHANNEL_CAP 8 /* messages in flight per channel (power of 2) */
+
+/* A bounded single-producer single-consumer channel between two tasks. */
+typedef struct weir__channel {
+  _Atomic uint32_t head, tail;
+  weir__msg ring[WEIR_CHANNEL_CAP];
+  _Atomic uint32_t fhead, ftail; /* consumed chunks going back */
+  weir__chunk *free_ring[WEIR_CHANNEL_CAP * 2];
+  weir__doorbell *consumer, *producer;
+  /* consumer-side state */
+  int64_t wm;
+  int idle;
+  int ended;
+} weir__channel;
+
+weir__channel *weir__channel_new(weir__doorbell *consumer, weir__doorbell *producer);
+void weir__channel_free(weir__channel *ch);
+/* Non-blocking; 1 if sent/received.  Sending rings the consumer, and
+ * receiving from a full channel rings the producer. */
+int weir__channel_try_send(weir__channel *ch, const weir__msg *m);
+int weir__channel_try_recv(weir__channel *ch, weir__msg *m);
+/* Give a consumed chunk back to the producer / take one for reuse. */
+void weir__channel_recycle(weir__channel *ch, weir__chunk *c);
+weir__chunk *weir__channel_reuse(weir__channel *ch);
+
+/* ---- tasks and jobs (job.c) ------------------------------------------------ */
+
+/* A task: a chain of operators run by one thread, head first.  A task
+ * headed by a source polls it; any other task receives messages from the
+ * channels of its inputs. */
 struct weir__task {
   int id;
   int nops;
-  weir__op **chain; /* chain[0] is the source */
+  weir__op **chain;
   weir__job *job;
+  int ninputs;
+  weir__channel **inputs;
+  weir__doorbell bell;
+  pthread_t thread;
+  int started;
+  int64_t input_wm; /* watermark delivered into the chain */
 };
+
+/* Send a message from a task, blocking while the channel is full; returns
+ * WEIR_OK or WEIR_INTERRUPT when the job is being cancelled. */
+int weir__task_send(weir__task *t, weir__channel *ch, const weir__msg *m);
+/* Is the job stopping (cancel, failure or LIMIT reached)? */
+int weir__job_cancelled(const weir__job *job);
+/* Deliver watermark wm into op itself (the head of a chain). */
+int weir__op_deliver_watermark(weir__op *op, int64_t wm);
+/* Propagate "this input is idle" down the chain to exchanges. */
+int weir__op_emit_idle(weir__op *op);
+/* The job's doorbell for the API thread waiting on results. */
+weir__doorbell *weir__job_api_bell(weir__job *job);
+/* The job's configuration value of 'execution.buffer-timeout' in ms. */
+int64_t weir__job_buffer_timeout(const weir__job *job);
 
 /* Operator vtabs by physical operator kind (sources and sinks come from
  * the connector registry). */
@@ -96,6 +176,17 @@ extern const weir__op_vtab weir__op_window_agg_vtab;
 extern const weir__op_vtab weir__op_group_agg_vtab;
 extern const weir__op_vtab weir__op_limit_vtab;
 extern const weir__op_vtab weir__op_collect_vtab;
+extern const weir__op_vtab weir__op_local_agg_vtab;
+extern const weir__op_vtab weir__op_exchange_vtab;
+
+/* The exchange at the end of a producer chain: its output channels, one
+ * per consumer subtask. */
+void weir__op_exchange_set_outputs(weir__op *op, weir__channel **outs, int nouts, int maxpar);
+/* Send whatever is buffered, then the latest watermark (buffer timeout,
+ * idle input). */
+int weir__op_exchange_flush(weir__op *op);
+/* Tell every consumer that this producer is idle. */
+int weir__op_exchange_idle(weir__op *op);
 
 /* The collect operator's buffered rows (queries). */
 const weir__chunk *weir__op_collect_next(weir__op *op, int *row);
@@ -148,6 +239,12 @@ int weir__acc_merge(const weir__aggcall *aggs, int nagg, weir__acc *dst, const w
 /* The result of aggregate i into row r of column v of an owned chunk. */
 void weir__acc_result(const weir__aggcall *a, const weir__acc *acc, weir__chunk *out, int col,
                       int r);
+/* An accumulator as the two columns of a partial aggregate (col, col+1)
+ * of row r, and back.  Strings are not copied. */
+void weir__acc_to_partial(const weir__aggcall *a, const weir__acc *acc, weir__chunk *out, int col,
+                          int r);
+void weir__acc_from_partial(const weir__aggcall *a, const weir__chunk *in, int col, int r,
+                            weir__acc *acc);
 /* Do two accumulator arrays give the same results? */
 int weir__acc_same_result(const weir__aggcall *aggs, int nagg, const weir__acc *a,
                           const weir__acc *b);

@@ -1,42 +1,77 @@
 /*
- * job.c -- a running job: operator instances, tasks (chains), and the loop
- * that drives them.
+ * job.c -- a running job: operator instances, tasks on threads, and the
+ * exchanges between them (DESIGN section 5).
  *
- * A job instantiates one operator per physical operator and subtask (one
- * subtask each for now), links every operator to its downstream consumer
- * and groups forward-connected operators of equal parallelism into
- * chains; each chain is a task headed by a source.  weir__job_run polls
- * the sources; each poll pushes one chunk through the chain.  At the end
- * of a bounded input the source's chain receives the maximum watermark
- * (every window fires) and then finish(), head to tail, so sinks flush.
+ * A job instantiates every physical operator once per subtask (its
+ * parallelism).  An operator whose input edge is forward with the same
+ * parallelism is chained to its input: both run in one task, and chunks
+ * pass by function call.  Any other edge is an exchange: the producer's
+ * chain ends in an exchange operator that partitions rows (by key group
+ * for keyed edges, all to subtask 0 for global ones) into bounded
+ * channels, one per consumer subtask.  A task is a chain of operators run
+ * by one thread: a source task polls its source, any other task receives
+ * from its input channels.
+ *
+ * Watermarks: a task with several inputs delivers the minimum of their
+ * watermarks, leaving out inputs that have ended or declared themselves
+ * idle.  At the end of a bounded input a source sends the maximum
+ * watermark, so every window fires, and then end-of-input; a task whose
+ * inputs have all ended finishes its chain and ends its outputs.
+ *
+ * Failure and cancel: the first error is kept, every task is told to stop
+ * (each wakes from any wait), and the threads are joined before the
+ * operators are closed; nothing outlives weir__job_free.
  *
  * Entry points: weir__job_start, weir__job_run, weir__job_next_row,
  * weir__job_stats_get, weir__job_free; weir__op_emit and friends for
  * operators.
  */
 #include <stdio.h>
+#include <time.h>
 
 #include "exec/execInt.h"
 
 enum { JOB_RUNNING, JOB_FINISHED, JOB_FAILED };
 
+typedef struct task_ext {
+  weir__task t;
+  weir__err err; /* the operators' errors in this task */
+} task_ext;
+
 struct weir__job {
   const weir__pplan *plan;
   const weir__config *cfg;
   char *name;
+  pthread_mutex_t mu; /* err */
   weir__err err;
-  int nops;
-  weir__op **ops; /* by plan operator index */
-  int ntasks;
-  weir__task *tasks;
+  weir__op ***inst;      /* inst[i][s]: operator i, subtask s */
+  weir__ptrvec all_ops;  /* every instance, exchanges included */
+  weir__ptrvec tasks;    /* task_ext* */
+  weir__ptrvec channels; /* weir__channel* */
   weir__op *collect;
   volatile int *interrupt;
-  int stop_requested;
+  _Atomic int cancel;
+  _Atomic int stop_requested;
+  _Atomic int running;
   int state;
-  int nopened; /* operators [0, nopened) were opened */
+  int started;
+  weir__doorbell api_bell;
+  int64_t buffer_timeout_ms;
 };
 
-/* ---- operator plumbing ------------------------------------------------------ */
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- operator plumbing ----------------------------------------------------------- */
 
 int weir__op_emit(weir__op *op, weir__chunk *c) {
   if (c->n == 0) return WEIR_OK;
@@ -47,12 +82,24 @@ int weir__op_emit(weir__op *op, weir__chunk *c) {
   return next->vt->push(next, 0, c);
 }
 
+int weir__op_deliver_watermark(weir__op *op, int64_t wm) {
+  if (wm <= op->watermark) return WEIR_OK;
+  op->watermark = wm;
+  if (op->vt->on_watermark) return op->vt->on_watermark(op, wm);
+  return weir__op_emit_watermark(op, wm);
+}
+
 int weir__op_emit_watermark(weir__op *op, int64_t wm) {
-  weir__op *next = op->next;
-  if (!next || wm <= next->watermark) return WEIR_OK;
-  next->watermark = wm;
-  if (next->vt->on_watermark) return next->vt->on_watermark(next, wm);
-  return weir__op_emit_watermark(next, wm);
+  return op->next ? weir__op_deliver_watermark(op->next, wm) : WEIR_OK;
+}
+
+int weir__op_emit_idle(weir__op *op) {
+  for (weir__op *o = op; o; o = o->next) {
+    if (o->vt == &weir__op_exchange_vtab) return weir__op_exchange_flush(o) == WEIR_OK
+                                                 ? weir__op_exchange_idle(o)
+                                                 : o->err->code;
+  }
+  return WEIR_OK;
 }
 
 int weir__op_fail(weir__op *op, int code, const char *fmt, ...) {
@@ -63,9 +110,202 @@ int weir__op_fail(weir__op *op, int code, const char *fmt, ...) {
   return op->err->code;
 }
 
-void weir__op_request_stop(weir__op *op) { op->task->job->stop_requested = 1; }
+void weir__op_request_stop(weir__op *op) { atomic_store(&op->task->job->stop_requested, 1); }
 
-/* ---- construction --------------------------------------------------------------- */
+int weir__job_cancelled(const weir__job *job) { return atomic_load(&job->cancel); }
+
+weir__doorbell *weir__job_api_bell(weir__job *job) { return &job->api_bell; }
+
+int64_t weir__job_buffer_timeout(const weir__job *job) { return job->buffer_timeout_ms; }
+
+int weir__task_send(weir__task *t, weir__channel *ch, const weir__msg *m) {
+  for (;;) {
+    if (weir__channel_try_send(ch, m)) return WEIR_OK;
+    uint64_t seq = weir__doorbell_seq(&t->bell);
+    if (weir__channel_try_send(ch, m)) return WEIR_OK;
+    if (atomic_load(&t->job->cancel)) {
+      if (m->kind == MSG_CHUNK) weir__chunk_free(m->chunk);
+      return WEIR_INTERRUPT;
+    }
+    /* Backpressure: sleep until the consumer makes room. */
+    weir__doorbell_wait(&t->bell, seq, 200);
+  }
+}
+
+/* ---- failure and cancel ------------------------------------------------------------- */
+
+static void ring_all(weir__job *job) {
+  for (int i = 0; i < job->tasks.n; i++) weir__doorbell_ring(&((task_ext *)job->tasks.v[i])->t.bell);
+  weir__doorbell_ring(&job->api_bell);
+}
+
+static void job_cancel(weir__job *job) {
+  atomic_store(&job->cancel, 1);
+  ring_all(job);
+}
+
+/* Keep the first error and stop everything. */
+static void job_fail(weir__job *job, const weir__err *e, int rc) {
+  pthread_mutex_lock(&job->mu);
+  if (job->err.code == WEIR_OK) {
+    if (e && e->code != WEIR_OK)
+      job->err = *e;
+    else
+      weir__err_set(&job->err, rc, -1, "job failed (%s)", weir_errstr(rc));
+  }
+  pthread_mutex_unlock(&job->mu);
+  job_cancel(job);
+}
+
+static int job_has_failed(weir__job *job) {
+  pthread_mutex_lock(&job->mu);
+  int f = job->err.code != WEIR_OK;
+  pthread_mutex_unlock(&job->mu);
+  return f;
+}
+
+/* ---- tasks --------------------------------------------------------------------------- */
+
+/* Flush the exchanges of a chain (buffer timeout, idle source). */
+static int flush_chain(weir__task *t) {
+  for (int i = 0; i < t->nops; i++) {
+    if (t->chain[i]->vt == &weir__op_exchange_vtab) {
+      int rc = weir__op_exchange_flush(t->chain[i]);
+      if (rc) return rc;
+    }
+  }
+  return WEIR_OK;
+}
+
+/* The chain's input has ended: finish every operator, head to tail (the
+ * exchange at the end sends what is buffered and end-of-input). */
+static int finish_chain(weir__task *t) {
+  for (int i = 0; i < t->nops; i++) {
+    weir__op *op = t->chain[i];
+    if (op->vt->finish) {
+      int rc = op->vt->finish(op);
+      if (rc) return rc;
+    }
+  }
+  return WEIR_OK;
+}
+
+static int run_source_task(weir__task *t) {
+  weir__job *job = t->job;
+  weir__op *src = t->chain[0];
+  int64_t last_flush = now_ms();
+  for (;;) {
+    if (atomic_load(&job->cancel)) return WEIR_INTERRUPT;
+    if (atomic_load(&job->stop_requested)) return finish_chain(t);
+    int rc = src->vt->poll(src);
+    if (rc == WEIR_DONE) {
+      /* Bounded input is complete: event time is over. */
+      rc = weir__op_emit_watermark(src, WEIR_WATERMARK_MAX);
+      return rc ? rc : finish_chain(t);
+    }
+    if (rc != WEIR_OK) return rc;
+    int64_t now = now_ms();
+    if (src->resume_ns) {
+      /* Nothing due yet (a paced source): send what waits, then sleep. */
+      if ((rc = flush_chain(t))) return rc;
+      last_flush = now;
+      int64_t wait_ms = (src->resume_ns - now_ns()) / 1000000;
+      if (wait_ms > 0) {
+        uint64_t seq = weir__doorbell_seq(&t->bell);
+        weir__doorbell_wait(&t->bell, seq, wait_ms);
+      }
+      src->resume_ns = 0;
+    } else if (now - last_flush >= job->buffer_timeout_ms) {
+      if ((rc = flush_chain(t))) return rc;
+      last_flush = now;
+    }
+  }
+}
+
+/* Deliver the minimum watermark of the live inputs into the chain. */
+static int advance_watermark(weir__task *t) {
+  int64_t wm = WEIR_WATERMARK_MAX;
+  int live = 0;
+  for (int i = 0; i < t->ninputs; i++) {
+    weir__channel *ch = t->inputs[i];
+    if (ch->ended || ch->idle) continue;
+    live++;
+    if (ch->wm < wm) wm = ch->wm;
+  }
+  if (!live) return WEIR_OK;
+  if (wm > t->input_wm) {
+    t->input_wm = wm;
+    return weir__op_deliver_watermark(t->chain[0], wm);
+  }
+  return WEIR_OK;
+}
+
+static int run_consumer_task(weir__task *t) {
+  weir__job *job = t->job;
+  weir__op *head = t->chain[0];
+  int ended = 0, start = 0;
+  int64_t last_flush = now_ms();
+  for (;;) {
+    if (atomic_load(&job->cancel)) return WEIR_INTERRUPT;
+    uint64_t seq = weir__doorbell_seq(&t->bell);
+    int got = 0, rc = WEIR_OK;
+    for (int k = 0; k < t->ninputs; k++) {
+      weir__channel *ch = t->inputs[(start + k) % t->ninputs];
+      weir__msg m;
+      /* A few messages per input in turn, so that no input starves. */
+      for (int budget = 4; budget > 0 && weir__channel_try_recv(ch, &m); budget--) {
+        got++;
+        switch (m.kind) {
+        case MSG_CHUNK:
+          ch->idle = 0;
+          head->m.rows_in += m.chunk->n;
+          rc = head->vt->push(head, 0, m.chunk);
+          weir__channel_recycle(ch, m.chunk);
+          break;
+        case MSG_WATERMARK:
+          ch->idle = 0;
+          if (m.wm > ch->wm) ch->wm = m.wm;
+          rc = advance_watermark(t);
+          break;
+        case MSG_IDLE:
+          ch->idle = 1;
+          rc = advance_watermark(t);
+          break;
+        case MSG_END:
+          ch->ended = 1;
+          ended++;
+          rc = advance_watermark(t);
+          break;
+        }
+        if (rc) return rc;
+      }
+    }
+    start++;
+    if (ended == t->ninputs) return finish_chain(t);
+    int64_t now = now_ms();
+    if (now - last_flush >= job->buffer_timeout_ms) {
+      if ((rc = flush_chain(t))) return rc;
+      last_flush = now;
+    }
+    if (!got) weir__doorbell_wait(&t->bell, seq, job->buffer_timeout_ms > 0 ? job->buffer_timeout_ms : 1);
+  }
+}
+
+static void *task_main(void *arg) {
+  task_ext *te = arg;
+  weir__task *t = &te->t;
+  weir__job *job = t->job;
+  int rc = t->ninputs == 0 ? run_source_task(t) : run_consumer_task(t);
+  if (rc == WEIR_OK && te->err.code != WEIR_OK) rc = te->err.code;
+  if (rc != WEIR_OK && rc != WEIR_INTERRUPT) job_fail(job, &te->err, rc);
+  if (rc == WEIR_INTERRUPT && te->err.code != WEIR_OK && te->err.code != WEIR_INTERRUPT)
+    job_fail(job, &te->err, te->err.code);
+  atomic_fetch_sub(&job->running, 1);
+  weir__doorbell_ring(&job->api_bell);
+  return NULL;
+}
+
+/* ---- construction ---------------------------------------------------------------------- */
 
 static const weir__op_vtab *vtab_for(const weir__pop *p, weir__err *err) {
   switch (p->kind) {
@@ -75,6 +315,7 @@ static const weir__op_vtab *vtab_for(const weir__pop *p, weir__err *err) {
   case POP_WINDOW_TVF: return &weir__op_window_tvf_vtab;
   case POP_WINDOW_AGG: return &weir__op_window_agg_vtab;
   case POP_GROUP_AGG: return &weir__op_group_agg_vtab;
+  case POP_LOCAL_AGG: return &weir__op_local_agg_vtab;
   case POP_LIMIT: return &weir__op_limit_vtab;
   case POP_COLLECT: return &weir__op_collect_vtab;
   case POP_SOURCE:
@@ -92,26 +333,97 @@ static const weir__op_vtab *vtab_for(const weir__pop *p, weir__err *err) {
   return NULL;
 }
 
-static void job_close(weir__job *job) {
-  for (int i = 0; i < job->nopened; i++) {
-    weir__op *op = job->ops[i];
+static weir__op *new_op(weir__job *job, const weir__op_vtab *vt, const weir__pop *p, int s,
+                        int n) {
+  weir__op *op = weir__calloc(1, vt->size);
+  if (!op) return NULL;
+  op->vt = vt;
+  op->plan = p;
+  op->cfg = job->cfg;
+  op->subtask = s;
+  op->nsubtasks = n;
+  op->watermark = WEIR_WATERMARK_MIN;
+  weir__arena_init(&op->scratch, 65536);
+  op->ectx.scratch = &op->scratch;
+  if (weir__ptrvec_push(&job->all_ops, op)) {
+    weir__arena_free(&op->scratch);
+    weir__free(op);
+    return NULL;
+  }
+  return op;
+}
+
+/* Is operator p chained to its input (same task)? */
+static int chained(const weir__pop *p) {
+  const weir__pop *in = p->input;
+  if (!in) return 0;
+  if (p->parallelism == 1 && in->parallelism == 1) return 1;
+  return p->edge == EDGE_FORWARD && p->parallelism == in->parallelism;
+}
+
+static int plan_index(const weir__pplan *plan, const weir__pop *p) {
+  for (int i = 0; i < plan->nops; i++) {
+    if (plan->ops[i] == p) return i;
+  }
+  return -1;
+}
+
+static task_ext *task_of(weir__job *job, weir__op *op) {
+  for (int i = 0; i < job->tasks.n; i++) {
+    task_ext *te = job->tasks.v[i];
+    for (int k = 0; k < te->t.nops; k++) {
+      if (te->t.chain[k] == op) return te;
+    }
+  }
+  return NULL;
+}
+
+static void job_close_ops(weir__job *job) {
+  for (int i = 0; i < job->all_ops.n; i++) {
+    weir__op *op = job->all_ops.v[i];
     if (op->vt->close) op->vt->close(op);
   }
-  job->nopened = 0;
+}
+
+static void join_all(weir__job *job) {
+  if (!job->started) return;
+  for (int i = 0; i < job->tasks.n; i++) {
+    task_ext *te = job->tasks.v[i];
+    if (te->t.started) {
+      pthread_join(te->t.thread, NULL);
+      te->t.started = 0;
+    }
+  }
+  job->started = 0;
 }
 
 void weir__job_free(weir__job *job) {
   if (!job) return;
-  job_close(job);
-  for (int i = 0; i < job->nops; i++) {
-    if (job->ops[i]) {
-      weir__arena_free(&job->ops[i]->scratch);
-      weir__free(job->ops[i]);
-    }
+  job_cancel(job);
+  join_all(job);
+  job_close_ops(job);
+  for (int i = 0; i < job->all_ops.n; i++) {
+    weir__op *op = job->all_ops.v[i];
+    weir__arena_free(&op->scratch);
+    weir__free(op);
   }
-  for (int i = 0; i < job->ntasks; i++) weir__free(job->tasks[i].chain);
-  weir__free(job->tasks);
-  weir__free(job->ops);
+  weir__ptrvec_free(&job->all_ops);
+  for (int i = 0; i < job->channels.n; i++) weir__channel_free(job->channels.v[i]);
+  weir__ptrvec_free(&job->channels);
+  for (int i = 0; i < job->tasks.n; i++) {
+    task_ext *te = job->tasks.v[i];
+    weir__free(te->t.chain);
+    weir__free(te->t.inputs);
+    weir__doorbell_destroy(&te->t.bell);
+    weir__free(te);
+  }
+  weir__ptrvec_free(&job->tasks);
+  if (job->inst) {
+    for (int i = 0; i < job->plan->nops; i++) weir__free(job->inst[i]);
+    weir__free(job->inst);
+  }
+  weir__doorbell_destroy(&job->api_bell);
+  pthread_mutex_destroy(&job->mu);
   weir__free(job->name);
   weir__free(job);
 }
@@ -121,79 +433,127 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
   *out = NULL;
   weir__job *job = weir__calloc(1, sizeof *job);
   if (!job) return weir__err_nomem(err);
+  pthread_mutex_init(&job->mu, NULL);
+  weir__doorbell_init(&job->api_bell);
   weir__err_clear(&job->err);
   job->plan = plan;
   job->cfg = cfg;
   job->interrupt = interrupt;
+  job->buffer_timeout_ms = weir__config_get_int(cfg, "execution.buffer-timeout");
+  if (job->buffer_timeout_ms < 0) job->buffer_timeout_ms = 0;
   job->name = weir__strdup(name ? name : "job");
-  job->nops = plan->nops;
-  job->ops = weir__calloc((size_t)plan->nops, sizeof(weir__op *));
-  if (!job->name || !job->ops) goto nomem;
+  job->inst = weir__calloc((size_t)plan->nops, sizeof(weir__op **));
+  if (!job->name || !job->inst) goto nomem;
+
+  /* Instances: one per operator and subtask. */
   for (int i = 0; i < plan->nops; i++) {
     const weir__pop *p = plan->ops[i];
     const weir__op_vtab *vt = vtab_for(p, err);
     if (!vt) goto fail;
-    weir__op *op = weir__calloc(1, vt->size);
-    if (!op) goto nomem;
-    op->vt = vt;
-    op->plan = p;
-    op->cfg = cfg;
-    op->err = &job->err;
-    op->watermark = WEIR_WATERMARK_MIN;
-    op->subtask = 0;
-    op->nsubtasks = 1;
-    weir__arena_init(&op->scratch, 65536);
-    op->ectx.scratch = &op->scratch;
-    op->ectx.err = &job->err;
-    job->ops[i] = op;
-    if (p->kind == POP_COLLECT) job->collect = op;
+    job->inst[i] = weir__calloc((size_t)p->parallelism, sizeof(weir__op *));
+    if (!job->inst[i]) goto nomem;
+    for (int s = 0; s < p->parallelism; s++) {
+      if (!(job->inst[i][s] = new_op(job, vt, p, s, p->parallelism))) goto nomem;
+    }
+    if (p->kind == POP_COLLECT) job->collect = job->inst[i][0];
   }
-  /* Link each operator to its consumer.  Operators are in topological
-   * order and each has at most one consumer in today's plans. */
+  /* Chains, and exchanges at the end of the producers of other edges. */
   for (int i = 0; i < plan->nops; i++) {
     const weir__pop *p = plan->ops[i];
     if (!p->input) continue;
-    for (int j = 0; j < i; j++) {
-      if (plan->ops[j] == p->input) job->ops[j]->next = job->ops[i];
+    int in = plan_index(plan, p->input);
+    for (int s = 0; s < p->input->parallelism; s++) {
+      weir__op *prod = job->inst[in][s];
+      if (chained(p)) {
+        prod->next = job->inst[i][s];
+      } else {
+        weir__op *x = new_op(job, &weir__op_exchange_vtab, p, s, p->input->parallelism);
+        if (!x) goto nomem;
+        prod->next = x;
+      }
     }
   }
-  /* Chains: from every source along its consumers.  With one subtask
-   * per operator, keyed edges connect operators of equal parallelism and
-   * are chained like forward ones; exchanges come with parallelism. */
+  /* Tasks: one per chain head and subtask. */
   for (int i = 0; i < plan->nops; i++) {
-    if (plan->ops[i]->input) continue;
-    weir__task *tasks = weir__realloc(job->tasks, sizeof(weir__task) * (size_t)(job->ntasks + 1));
-    if (!tasks) goto nomem;
-    job->tasks = tasks;
-    weir__task *t = &job->tasks[job->ntasks];
-    memset(t, 0, sizeof *t);
-    t->id = job->ntasks++;
-    t->job = job;
-    int n = 0;
-    for (weir__op *op = job->ops[i]; op; op = op->next) n++;
-    t->chain = weir__calloc((size_t)n, sizeof(weir__op *));
-    if (!t->chain) goto nomem;
-    for (weir__op *op = job->ops[i]; op; op = op->next) {
-      op->task = t;
-      t->chain[t->nops++] = op;
+    const weir__pop *p = plan->ops[i];
+    if (chained(p)) continue;
+    for (int s = 0; s < p->parallelism; s++) {
+      task_ext *te = weir__calloc(1, sizeof *te);
+      if (!te) goto nomem;
+      if (weir__ptrvec_push(&job->tasks, te)) {
+        weir__free(te);
+        goto nomem;
+      }
+      weir__err_clear(&te->err);
+      weir__task *t = &te->t;
+      t->id = job->tasks.n - 1;
+      t->job = job;
+      t->input_wm = WEIR_WATERMARK_MIN;
+      weir__doorbell_init(&t->bell);
+      int n = 0;
+      for (weir__op *op = job->inst[i][s]; op; op = op->next) n++;
+      t->chain = weir__calloc((size_t)n, sizeof(weir__op *));
+      if (!t->chain) goto nomem;
+      for (weir__op *op = job->inst[i][s]; op; op = op->next) {
+        op->task = t;
+        op->err = &te->err;
+        op->ectx.err = &te->err;
+        t->chain[t->nops++] = op;
+      }
+      if (p->input) {
+        t->ninputs = p->input->parallelism;
+        t->inputs = weir__calloc((size_t)t->ninputs, sizeof(weir__channel *));
+        if (!t->inputs) goto nomem;
+      }
     }
   }
-  if (job->ntasks != 1) {
-    weir__err_set(err, WEIR_UNSUPPORTED, -1, "jobs with %d sources are not supported yet",
-                  job->ntasks);
-    goto fail;
+  /* Channels: from every producer subtask's exchange to every consumer
+   * subtask of the edge. */
+  for (int i = 0; i < plan->nops; i++) {
+    const weir__pop *p = plan->ops[i];
+    if (!p->input || chained(p)) continue;
+    int in = plan_index(plan, p->input);
+    for (int s = 0; s < p->input->parallelism; s++) {
+      weir__op *x = job->inst[in][s]->next;
+      weir__channel **outs = weir__calloc((size_t)p->parallelism, sizeof(weir__channel *));
+      if (!outs) goto nomem;
+      task_ext *prod = task_of(job, x);
+      for (int c = 0; c < p->parallelism; c++) {
+        task_ext *cons = task_of(job, job->inst[i][c]);
+        weir__channel *ch = weir__channel_new(&cons->t.bell, &prod->t.bell);
+        if (!ch || weir__ptrvec_push(&job->channels, ch)) {
+          weir__channel_free(ch);
+          weir__free(outs);
+          goto nomem;
+        }
+        cons->t.inputs[s] = ch;
+        outs[c] = ch;
+      }
+      weir__op_exchange_set_outputs(x, outs, p->parallelism, plan->max_parallelism);
+    }
   }
-  /* Open in plan order, sources first: a missing input file fails
-   * before any sink creates its output. */
-  for (int i = 0; i < job->nops; i++) {
-    weir__op *op = job->ops[i];
+  /* Open every instance here, before any thread runs, sources first: a
+   * missing input file fails before any sink creates its output. */
+  for (int i = 0; i < job->all_ops.n; i++) {
+    weir__op *op = job->all_ops.v[i];
     int rc = op->vt->open ? op->vt->open(op) : WEIR_OK;
-    job->nopened = i + 1;
     if (rc != WEIR_OK) {
-      if (job->err.code == WEIR_OK) weir__err_set(&job->err, rc, -1, "cannot open %s", op->vt->name);
-      *err = job->err;
+      if (op->err->code == WEIR_OK) weir__err_set(op->err, rc, -1, "cannot open %s", op->vt->name);
+      *err = *op->err;
       goto fail;
     }
+  }
+  /* Run. */
+  job->started = 1;
+  atomic_store(&job->running, job->tasks.n);
+  for (int i = 0; i < job->tasks.n; i++) {
+    task_ext *te = job->tasks.v[i];
+    if (pthread_create(&te->t.thread, NULL, task_main, te) != 0) {
+      atomic_fetch_sub(&job->running, job->tasks.n - i);
+      weir__err_set(err, WEIR_ERROR, -1, "cannot start a task thread");
+      goto fail;
+    }
+    te->t.started = 1;
   }
   *out = job;
   return WEIR_OK;
@@ -204,49 +564,35 @@ fail:
   return err->code ? err->code : WEIR_ERROR;
 }
 
-/* ---- running -------------------------------------------------------------------- */
-
-static int job_failed(weir__job *job, int rc, weir__err *err) {
-  job->state = JOB_FAILED;
-  if (job->err.code == WEIR_OK) weir__err_set(&job->err, rc, -1, "job failed (%s)", weir_errstr(rc));
-  *err = job->err;
-  return job->err.code;
-}
-
-static int job_finish(weir__job *job, weir__task *t, weir__err *err) {
-  weir__op *src = t->chain[0];
-  int rc = WEIR_OK;
-  /* Bounded input is complete: event time is over, every window fires.
-   * A job stopped by LIMIT ends without it. */
-  if (!job->stop_requested) rc = weir__op_emit_watermark(src, WEIR_WATERMARK_MAX);
-  for (int i = 0; rc == WEIR_OK && i < t->nops; i++) {
-    weir__op *op = t->chain[i];
-    if (op->vt->finish) rc = op->vt->finish(op);
-  }
-  if (rc != WEIR_OK) return job_failed(job, rc, err);
-  job->state = JOB_FINISHED;
-  return WEIR_OK;
-}
+/* ---- the API side ------------------------------------------------------------------------ */
 
 int weir__job_run(weir__job *job, weir__err *err) {
-  if (job->state == JOB_FAILED) {
-    *err = job->err;
-    return job->err.code;
-  }
-  if (job->collect && weir__op_collect_pending(job->collect)) return WEIR_ROW;
-  if (job->state == JOB_FINISHED) return WEIR_DONE;
-  weir__task *t = &job->tasks[0];
-  weir__op *src = t->chain[0];
   for (;;) {
-    if (job->interrupt && *job->interrupt) return WEIR_INTERRUPT;
-    int rc = job->stop_requested ? WEIR_DONE : src->vt->poll(src);
-    if (rc == WEIR_DONE) {
-      if ((rc = job_finish(job, t, err)) != WEIR_OK) return rc;
-      if (job->collect && weir__op_collect_pending(job->collect)) return WEIR_ROW;
-      return WEIR_DONE;
+    if (job->state == JOB_FAILED) {
+      *err = job->err;
+      return job->err.code;
     }
-    if (rc != WEIR_OK || job->err.code != WEIR_OK) return job_failed(job, rc ? rc : job->err.code, err);
     if (job->collect && weir__op_collect_pending(job->collect)) return WEIR_ROW;
+    if (job->state == JOB_FINISHED) return WEIR_DONE;
+    uint64_t seq = weir__doorbell_seq(&job->api_bell);
+    if (job_has_failed(job)) {
+      join_all(job);
+      job->state = JOB_FAILED;
+      continue;
+    }
+    if (atomic_load(&job->running) == 0) {
+      join_all(job);
+      job->state = job_has_failed(job) ? JOB_FAILED : JOB_FINISHED;
+      continue;
+    }
+    if (job->interrupt && *job->interrupt) {
+      job_cancel(job);
+      join_all(job);
+      return WEIR_INTERRUPT;
+    }
+    if (job->collect && weir__op_collect_pending(job->collect)) return WEIR_ROW;
+    /* Wake for results, the end, or (polled) an interrupt. */
+    weir__doorbell_wait(&job->api_bell, seq, 50);
   }
 }
 
@@ -257,9 +603,9 @@ const weir__chunk *weir__job_next_row(weir__job *job, int *row) {
 
 void weir__job_stats_get(const weir__job *job, weir__job_stats *st) {
   memset(st, 0, sizeof *st);
-  for (int i = 0; i < job->nops; i++) {
-    const weir__op *op = job->ops[i];
-    if (!op) continue;
+  for (int i = 0; i < job->all_ops.n; i++) {
+    const weir__op *op = job->all_ops.v[i];
+    if (op->vt == &weir__op_exchange_vtab) continue;
     st->late_dropped += op->m.late_dropped;
     st->skipped += op->m.skipped;
     if (op->plan->kind == POP_SOURCE || op->plan->kind == POP_VALUES) st->rows_read += op->m.rows_out;

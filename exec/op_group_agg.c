@@ -95,7 +95,7 @@ static int gagg_push(weir__op *op, int port, weir__chunk *c) {
   int ntouched = 0;
   uint8_t buf[512];
   for (int r = 0; r < c->n; r++) {
-    if (c->kind && c->kind[r] != WEIR_INSERT)
+    if (!p->partial && c->kind && c->kind[r] != WEIR_INSERT)
       return weir__op_fail(op, WEIR_UNSUPPORTED, "GROUP BY over an updating input is not "
                                                  "supported yet");
     int klen = weir__key_encode(c->cols, g->real_cols, g->nreal, r, buf, 0, (int)sizeof buf);
@@ -123,11 +123,26 @@ static int gagg_push(weir__op *op, int port, weir__chunk *c) {
     }
     g->row_entry[r] = e;
   }
-  for (int r = 0; r < c->n; r++) {
-    g->rowacc[r] = accs_of(g, (uint32_t)g->row_entry[r]);
-    g->rowarena[r] = &g->kt.keys;
+  int rc = WEIR_OK;
+  if (p->partial) {
+    /* Merge the partial aggregates of the local halves. */
+    weir__acc tmp[64];
+    weir__acc *src = p->nagg <= 64 ? tmp
+                                    : weir__arena_alloc(&op->scratch, sizeof(weir__acc) * (size_t)p->nagg);
+    if (!src) return weir__err_nomem(op->err);
+    for (int r = 0; r < c->n && rc == WEIR_OK; r++) {
+      for (int j = 0; j < p->nagg; j++)
+        weir__acc_from_partial(&p->aggs[j], c, p->aggs[j].arg, r, &src[j]);
+      rc = weir__acc_merge(p->aggs, p->nagg, accs_of(g, (uint32_t)g->row_entry[r]), src,
+                           &g->kt.keys, op->err);
+    }
+  } else {
+    for (int r = 0; r < c->n; r++) {
+      g->rowacc[r] = accs_of(g, (uint32_t)g->row_entry[r]);
+      g->rowarena[r] = &g->kt.keys;
+    }
+    rc = weir__acc_update(p->aggs, p->nagg, c, c->n, g->rowacc, g->rowarena, op->err);
   }
-  int rc = weir__acc_update(p->aggs, p->nagg, c, c->n, g->rowacc, g->rowarena, op->err);
   if (rc) return rc;
   for (int t = 0; t < ntouched; t++) {
     uint32_t e = g->touched[t];

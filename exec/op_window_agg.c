@@ -132,11 +132,46 @@ static int encode_key(wagg_op *w, const weir__chunk *c, int r, uint8_t *buf, int
   return weir__key_encode(c->cols, w->real_cols, w->nreal, r, p, 0, big);
 }
 
+/* Merge partial aggregates from the local halves (two-phase). */
+static int wagg_push_partial(wagg_op *w, weir__chunk *c) {
+  weir__op *op = &w->base;
+  const weir__pop *p = op->plan;
+  const weir__window *win = &p->window;
+  const int64_t *slices = WEIR_VEC_I64(&c->cols[p->partial_slice]);
+  const int64_t *rows = WEIR_VEC_I64(&c->cols[p->partial_rows]);
+  weir__acc tmp[64];
+  weir__acc *src = p->nagg <= 64 ? tmp : weir__arena_alloc(&op->scratch, sizeof(weir__acc) * (size_t)p->nagg);
+  if (!src) return weir__err_nomem(op->err);
+  uint8_t buf[512];
+  for (int r = 0; r < c->n; r++) {
+    int64_t start = slices[r];
+    if (weir__window_last_start(win, start) + win->size - 1 <= op->watermark) {
+      op->m.late_dropped += rows[r];
+      continue;
+    }
+    slice *s = slice_get(w, start);
+    if (!s) return weir__err_nomem(op->err);
+    uint8_t *key;
+    int klen = encode_key(w, c, r, buf, (int)sizeof buf, &key);
+    if (klen < 0) return weir__err_nomem(op->err);
+    int inserted;
+    int64_t e = weir__ktable_upsert(&s->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
+                                    &inserted);
+    if (e < 0) return weir__err_nomem(op->err);
+    for (int j = 0; j < p->nagg; j++) weir__acc_from_partial(&p->aggs[j], c, p->aggs[j].arg, r, &src[j]);
+    int rc = weir__acc_merge(p->aggs, p->nagg, weir__ktable_payload(&s->kt, (uint32_t)e), src,
+                             &s->kt.keys, op->err);
+    if (rc) return rc;
+  }
+  return WEIR_OK;
+}
+
 static int wagg_push(weir__op *op, int port, weir__chunk *c) {
   wagg_op *w = (wagg_op *)op;
   const weir__pop *p = op->plan;
   const weir__window *win = &p->window;
   weir__arena_reset(&op->scratch);
+  if (p->partial) return wagg_push_partial(w, c);
   const weir__vec *tv = &c->cols[win->time_col];
   const int64_t *ts = WEIR_VEC_I64(tv);
   uint8_t buf[512];

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "planner/planner.h"
 
@@ -17,6 +18,12 @@ static const struct {
   const char *choices; /* V_ENUM: '|'-separated */
   const char *help;
 } known[] = {
+    {"parallelism.default", V_INT_POS, "", NULL,
+     "subtasks per operator (default: the number of CPUs)"},
+    {"pipeline.max-parallelism", V_INT_POS, "128", NULL,
+     "number of key groups, the most subtasks a keyed operator can have"},
+    {"execution.buffer-timeout", V_DURATION, "10 ms", NULL,
+     "longest time a partly filled chunk waits before it is sent on"},
     {"pipeline.name", V_STRING, "", NULL,
      "name of the job started by the next INSERT (default: insert-N)"},
     {"table.exec.source.max-rows-per-chunk", V_INT_POS, "1024", NULL,
@@ -48,6 +55,12 @@ static int validate(int k, const char *value, weir__err *err) {
                            known[k].key, value);
     if (strcmp(known[k].key, "table.exec.source.max-rows-per-chunk") == 0 && v > 1024)
       return weir__err_set(err, WEIR_ERROR, -1, "option '%s' must be at most 1024, got '%s'",
+                           known[k].key, value);
+    if (strcmp(known[k].key, "parallelism.default") == 0 && v > 256)
+      return weir__err_set(err, WEIR_ERROR, -1, "option '%s' must be at most 256, got '%s'",
+                           known[k].key, value);
+    if (strcmp(known[k].key, "pipeline.max-parallelism") == 0 && v > 32768)
+      return weir__err_set(err, WEIR_ERROR, -1, "option '%s' must be at most 32768, got '%s'",
                            known[k].key, value);
     return WEIR_OK;
   case V_DURATION:
@@ -145,6 +158,15 @@ const char *weir__config_get(const weir__config *c, const char *key) {
   for (int i = 0; c && i < c->n; i++) {
     if (strcmp(c->keys[i], key) == 0) return c->values[i];
   }
+  if (strcmp(key, "parallelism.default") == 0) {
+    /* The number of CPUs, as text that lives as long as the program. */
+    static const char *const small[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10",
+                                        "11", "12", "13", "14", "15", "16"};
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) n = 1;
+    if (n > 16) n = 16;
+    return small[n - 1];
+  }
   int k = find_known(key);
   return k >= 0 ? known[k].def : NULL;
 }
@@ -152,7 +174,11 @@ const char *weir__config_get(const weir__config *c, const char *key) {
 int64_t weir__config_get_int(const weir__config *c, const char *key) {
   const char *v = weir__config_get(c, key);
   int64_t r = 0;
-  if (v) weir__parse_int64(v, strlen(v), &r);
+  int k = find_known(key);
+  if (v && k >= 0 && known[k].kind == V_DURATION)
+    weir__parse_duration(v, &r);
+  else if (v)
+    weir__parse_int64(v, strlen(v), &r);
   return r;
 }
 

@@ -27,6 +27,7 @@ typedef struct lowerer {
   weir__err *err;
   weir__ptrvec ops;
   const weir__config *cfg;
+  int par; /* parallelism.default */
 } lowerer;
 
 static void *lalloc(lowerer *L, size_t n) {
@@ -47,7 +48,9 @@ static weir__pop *new_pop(lowerer *L, int kind, weir__pop *input, int ncol) {
   p->kind = kind;
   p->input = input;
   p->edge = input ? EDGE_FORWARD : 0;
-  p->parallelism = 1;
+  /* Operators run at the parallelism of their input (chained) unless the
+   * lowering says otherwise. */
+  p->parallelism = input ? input->parallelism : L->par;
   p->rowtime = -1;
   p->ncol = ncol;
   p->names = lalloc(L, sizeof(char *) * (size_t)ncol);
@@ -212,6 +215,57 @@ static void set_schema(weir__pop *pop, const weir__lplan *p, const int *map) {
   }
 }
 
+/* Run pop as a single subtask; its input edge funnels into it. */
+static void set_single(weir__pop *pop) {
+  if (pop->input && pop->input->parallelism != 1) pop->edge = EDGE_GLOBAL;
+  pop->parallelism = 1;
+}
+
+/* The local half of a two-phase aggregation, chained to its input: it
+ * emits partial rows [keys..., slice start (windowed), rows, two columns
+ * per aggregate]. */
+static weir__pop *lower_local_agg(lowerer *L, const weir__lplan *p, weir__pop *child,
+                                  const int *cmap) {
+  int windowed = p->window.kind != 0;
+  int nreal = 0;
+  for (int i = 0; i < p->nkeys; i++) nreal += p->keys[i] >= 0;
+  int ncol = nreal + (windowed ? 1 : 0) + 1 + 2 * p->nagg;
+  weir__pop *loc = new_pop(L, POP_LOCAL_AGG, child, ncol);
+  if (!loc) return NULL;
+  loc->nkeys = nreal;
+  loc->keys = lalloc(L, sizeof(int) * (size_t)(nreal ? nreal : 1));
+  loc->nagg = p->nagg;
+  loc->aggs = lalloc(L, sizeof(weir__aggcall) * (size_t)(p->nagg ? p->nagg : 1));
+  if (!loc->keys || !loc->aggs) return NULL;
+  int k = 0;
+  for (int i = 0; i < p->nkeys; i++) {
+    if (p->keys[i] < 0) continue;
+    loc->keys[k] = cmap[p->keys[i]];
+    loc->names[k] = p->names[i];
+    loc->types[k] = child->types[loc->keys[k]];
+    k++;
+  }
+  if (windowed) {
+    loc->window = p->window;
+    loc->window.time_col = cmap[p->window.time_col];
+    loc->names[k] = "$slice";
+    loc->types[k++] = WEIR_TYPE_BIGINT;
+  }
+  loc->names[k] = "$rows";
+  loc->types[k++] = WEIR_TYPE_BIGINT;
+  for (int i = 0; i < p->nagg; i++) {
+    loc->aggs[i] = p->aggs[i];
+    if (p->aggs[i].arg >= 0) loc->aggs[i].arg = cmap[p->aggs[i].arg];
+    if (p->aggs[i].filter >= 0) loc->aggs[i].filter = cmap[p->aggs[i].filter];
+    weir__agg_partial_types(&loc->aggs[i], &loc->types[k], &loc->types[k + 1]);
+    loc->names[k] = weir__arena_printf(L->a, "$acc%d", i);
+    loc->names[k + 1] = weir__arena_printf(L->a, "$cnt%d", i);
+    if (!loc->names[k] || !loc->names[k + 1]) return NULL;
+    k += 2;
+  }
+  return loc;
+}
+
 static weir__pop *lower(lowerer *L, const weir__lplan *p, const unsigned char *req,
                         int **map_out) {
   if (L->err->code) return NULL;
@@ -226,6 +280,7 @@ static weir__pop *lower(lowerer *L, const weir__lplan *p, const unsigned char *r
 
   case LOP_VALUES:
     pop = new_pop(L, POP_VALUES, NULL, 0);
+    if (pop) pop->parallelism = 1;
     *map_out = map;
     return pop;
 
@@ -244,8 +299,11 @@ static weir__pop *lower(lowerer *L, const weir__lplan *p, const unsigned char *r
     if (p->kind == LOP_SINK) {
       pop->table = copy_table(L, p->table);
       if (!pop->table) return NULL;
+      /* One writer per sink unless the connector takes parallel writers. */
+      if (!(p->table->caps & WEIR_CAP_SINK_PARALLEL)) set_single(pop);
     } else {
       pop->limit = p->limit;
+      set_single(pop); /* the count is global */
     }
     *map_out = cmap;
     return pop;
@@ -350,40 +408,69 @@ static weir__pop *lower(lowerer *L, const weir__lplan *p, const unsigned char *r
     child = lower(L, p->input, all, &cmap);
     if (!child) return NULL;
     int windowed = p->window.kind != 0;
-    pop = new_pop(L, windowed ? POP_WINDOW_AGG : POP_GROUP_AGG, child, p->ncol);
+    int nreal = 0;
+    for (int i = 0; i < p->nkeys; i++) nreal += p->keys[i] >= 0;
+    /* Without grouping keys every row meets in one place. */
+    int agg_par = nreal ? L->par : 1;
+    weir__pop *in = child;
+    int two_phase = child->parallelism > 1;
+    if (two_phase) {
+      /* Pre-aggregate before the exchange, so that it carries partial
+       * aggregates rather than rows. */
+      in = lower_local_agg(L, p, child, cmap);
+      if (!in) return NULL;
+    }
+    pop = new_pop(L, windowed ? POP_WINDOW_AGG : POP_GROUP_AGG, in, p->ncol);
     if (!pop) return NULL;
     for (int i = 0; i < p->ncol; i++) map[i] = i;
     set_schema(pop, p, map);
     pop->stateful = 1;
     pop->updating = !windowed;
+    pop->parallelism = agg_par;
     pop->nkeys = p->nkeys;
     pop->keys = lalloc(L, sizeof(int) * (size_t)(p->nkeys ? p->nkeys : 1));
     pop->nagg = p->nagg;
     pop->aggs = lalloc(L, sizeof(weir__aggcall) * (size_t)(p->nagg ? p->nagg : 1));
-    if (!pop->keys || !pop->aggs) return NULL;
-    int nreal = 0;
+    pop->edge_keys = lalloc(L, sizeof(int) * (size_t)(nreal ? nreal : 1));
+    if (!pop->keys || !pop->aggs || !pop->edge_keys) return NULL;
+    pop->partial_slice = pop->partial_rows = -1;
+    int k = 0;
     for (int i = 0; i < p->nkeys; i++) {
-      pop->keys[i] = p->keys[i] >= 0 ? cmap[p->keys[i]] : p->keys[i];
-      nreal += p->keys[i] >= 0;
+      if (p->keys[i] < 0) {
+        pop->keys[i] = p->keys[i];
+      } else {
+        /* A partial row starts with the real keys in order. */
+        pop->keys[i] = two_phase ? k : cmap[p->keys[i]];
+        pop->edge_keys[k++] = pop->keys[i];
+      }
     }
-    for (int i = 0; i < p->nagg; i++) {
-      pop->aggs[i] = p->aggs[i];
-      if (p->aggs[i].arg >= 0) pop->aggs[i].arg = cmap[p->aggs[i].arg];
-      if (p->aggs[i].filter >= 0) pop->aggs[i].filter = cmap[p->aggs[i].filter];
+    pop->nedge_keys = nreal;
+    if (two_phase) {
+      pop->partial = 1;
+      pop->partial_slice = windowed ? nreal : -1;
+      pop->partial_rows = nreal + (windowed ? 1 : 0);
+      for (int i = 0; i < p->nagg; i++) {
+        pop->aggs[i] = p->aggs[i];
+        pop->aggs[i].arg = pop->partial_rows + 1 + 2 * i;
+        pop->aggs[i].filter = -1;
+      }
+    } else {
+      for (int i = 0; i < p->nagg; i++) {
+        pop->aggs[i] = p->aggs[i];
+        if (p->aggs[i].arg >= 0) pop->aggs[i].arg = cmap[p->aggs[i].arg];
+        if (p->aggs[i].filter >= 0) pop->aggs[i].filter = cmap[p->aggs[i].filter];
+      }
     }
     if (windowed) {
       pop->window = p->window;
-      pop->window.time_col = cmap[p->window.time_col];
+      pop->window.time_col = two_phase ? -1 : cmap[p->window.time_col];
     }
-    /* Rows reach the aggregation partitioned by the grouping keys. */
-    pop->edge = nreal ? EDGE_HASH : EDGE_FORWARD;
-    pop->nedge_keys = nreal;
-    pop->edge_keys = lalloc(L, sizeof(int) * (size_t)(nreal ? nreal : 1));
-    if (!pop->edge_keys) return NULL;
-    int k = 0;
-    for (int i = 0; i < p->nkeys; i++) {
-      if (pop->keys[i] >= 0) pop->edge_keys[k++] = pop->keys[i];
-    }
+    /* Rows (or partial aggregates) reach the aggregation partitioned by
+     * the grouping keys. */
+    if (agg_par == 1 && in->parallelism == 1)
+      pop->edge = EDGE_FORWARD;
+    else
+      pop->edge = nreal ? EDGE_HASH : EDGE_GLOBAL;
     *map_out = map;
     return pop;
   }
@@ -404,6 +491,10 @@ int weir__plan_lower(const weir__lplan *lp, const weir__config *cfg, weir__pplan
   L.a = &pp->arena;
   L.err = err;
   L.cfg = cfg;
+  L.par = (int)weir__config_get_int(cfg, "parallelism.default");
+  if (L.par < 1) L.par = 1;
+  pp->max_parallelism = (int)weir__config_get_int(cfg, "pipeline.max-parallelism");
+  if (pp->max_parallelism < L.par) pp->max_parallelism = L.par;
   int *map = NULL;
   weir__pop *root = NULL;
   if (lp->kind == LOP_SINK) {
@@ -414,6 +505,7 @@ int weir__plan_lower(const weir__lplan *lp, const weir__config *cfg, weir__pplan
     if (q) {
       root = new_pop(&L, POP_COLLECT, q, q->ncol);
       if (root) {
+        set_single(root);
         memcpy(root->names, q->names, sizeof(char *) * (size_t)q->ncol);
         memcpy(root->types, q->types, sizeof(int) * (size_t)q->ncol);
         pp->is_query = 1;
@@ -463,6 +555,7 @@ const char *weir__pop_name(int kind) {
   case POP_LIMIT: return "Limit";
   case POP_SINK: return "Sink";
   case POP_COLLECT: return "Collect";
+  case POP_LOCAL_AGG: return "LocalAggregate";
   }
   return "?";
 }
@@ -540,11 +633,35 @@ void weir__pplan_explain(const weir__pplan *pp, weir__sb *sb) {
       break;
     case POP_WINDOW_AGG:
       weir__sb_putc(sb, ' ');
-      explain_window(&p->window, in, sb);
+      if (p->partial) {
+        weir__window w = p->window;
+        w.time_col = p->partial_slice;
+        explain_window(&w, in, sb);
+      } else {
+        explain_window(&p->window, in, sb);
+      }
       explain_aggs(p, sb);
       weir__sb_puts(sb, " emit=on-window-close");
       break;
     case POP_GROUP_AGG: explain_aggs(p, sb); break;
+    case POP_LOCAL_AGG:
+      if (p->window.kind) {
+        weir__sb_putc(sb, ' ');
+        explain_window(&p->window, in, sb);
+      }
+      weir__sb_puts(sb, " keys=[");
+      for (int k = 0; k < p->nkeys; k++)
+        weir__sb_printf(sb, "%s%s", k ? ", " : "", in[p->keys[k]]);
+      weir__sb_puts(sb, "] partial=[");
+      for (int k = 0; k < p->nagg; k++) {
+        const weir__aggcall *a = &p->aggs[k];
+        if (a->kind == AGG_COUNT_STAR)
+          weir__sb_printf(sb, "%sCOUNT(*)", k ? ", " : "");
+        else
+          weir__sb_printf(sb, "%s%s(%s)", k ? ", " : "", weir__agg_name(a->kind), in[a->arg]);
+      }
+      weir__sb_putc(sb, ']');
+      break;
     case POP_LIMIT: weir__sb_printf(sb, " fetch=%lld", (long long)p->limit); break;
     case POP_SINK: {
       const char *conn = weir__table_option(p->table, "connector");
@@ -564,7 +681,9 @@ void weir__pplan_explain(const weir__pplan *pp, weir__sb *sb) {
     if (p->stateful) weir__sb_puts(sb, " stateful");
     if (p->input) {
       weir__sb_printf(sb, " <- [%d] ", p->input->id);
-      if (p->edge == EDGE_HASH) {
+      if (p->edge == EDGE_GLOBAL) {
+        weir__sb_puts(sb, "global");
+      } else if (p->edge == EDGE_HASH) {
         weir__sb_puts(sb, "hash[");
         for (int k = 0; k < p->nedge_keys; k++)
           weir__sb_printf(sb, "%s%s", k ? ", " : "", in[p->edge_keys[k]]);

@@ -82,6 +82,7 @@ typedef struct weir__column {
 #define WEIR_CAP_SINK 2
 #define WEIR_CAP_SINK_UPDATES 4 /* accepts -U/+U/-D (with a primary key) */
 #define WEIR_CAP_BOUNDED 8      /* as a source, ends by itself */
+#define WEIR_CAP_SINK_PARALLEL 16 /* takes parallel writers (one per subtask) */
 
 typedef struct weir__table {
   char *name;
@@ -263,11 +264,17 @@ typedef enum weir__pop_kind {
   POP_GROUP_AGG,
   POP_LIMIT,
   POP_SINK,
-  POP_COLLECT
+  POP_COLLECT,
+  POP_LOCAL_AGG /* pre-aggregation before a keyed exchange */
 } weir__pop_kind;
 
-/* How records travel along an edge into an operator. */
-typedef enum weir__edge_kind { EDGE_FORWARD = 1, EDGE_HASH } weir__edge_kind;
+/* How records travel along an edge into an operator: to the subtask of
+ * the same index (chained into one task), by key group of the hash of the
+ * key columns, or all to subtask 0. */
+typedef enum weir__edge_kind { EDGE_FORWARD = 1, EDGE_HASH, EDGE_GLOBAL } weir__edge_kind;
+
+/* The two columns a partial aggregate travels in (local -> global). */
+void weir__agg_partial_types(const weir__aggcall *a, int *t1, int *t2);
 
 typedef struct weir__pop weir__pop;
 struct weir__pop {
@@ -303,6 +310,12 @@ struct weir__pop {
   weir__aggcall *aggs;
   /* LIMIT */
   int64_t limit;
+  /* WINDOW_AGG, GROUP_AGG fed by a LOCAL_AGG: the input rows are partial
+   * aggregates: keys, [slice start,] row count, then two columns per
+   * aggregate starting at aggs[j].arg. */
+  int partial;
+  int partial_slice; /* column of the slice start (windowed) or -1 */
+  int partial_rows;  /* column of the number of rows aggregated */
 };
 
 typedef struct weir__pplan {
@@ -311,6 +324,7 @@ typedef struct weir__pplan {
   weir__pop **ops; /* topological order: sources first */
   weir__pop *root; /* the SINK or COLLECT */
   int is_query;    /* ends in COLLECT (ad-hoc SELECT) */
+  int max_parallelism; /* number of key groups */
 } weir__pplan;
 
 /* Lower a logical plan to the physical DAG.  Returns WEIR_OK or an

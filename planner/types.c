@@ -98,6 +98,15 @@ void weir__value_format(const weir__value *v, weir__sb *sb) {
   }
 }
 
+void weir__agg_partial_types(const weir__aggcall *a, int *t1, int *t2) {
+  *t2 = WEIR_TYPE_BIGINT;
+  *t1 = WEIR_TYPE_BIGINT;
+  if (a->kind == AGG_COUNT || a->kind == AGG_COUNT_STAR) return;
+  int ph = weir__type_phys(a->arg_type);
+  if (ph == WEIR_PHYS_F64) *t1 = WEIR_TYPE_DOUBLE;
+  if (ph == WEIR_PHYS_STR && (a->kind == AGG_MIN || a->kind == AGG_MAX)) *t1 = WEIR_TYPE_VARCHAR;
+}
+
 const char *weir__agg_name(int kind) {
   switch (kind) {
   case AGG_COUNT_STAR: return "COUNT(*)";

@@ -129,3 +129,9 @@ const uint8_t *weir__ktable_key(const weir__ktable *kt, uint32_t e, uint32_t *kl
 size_t weir__ktable_memory(const weir__ktable *kt) {
   return (size_t)(kt->mask + 1) * 8 + (size_t)kt->rec_cap * kt->rec_size + kt->keys.used;
 }
+
+void weir__ktable_clear(weir__ktable *kt) {
+  memset(kt->slots, 0, sizeof(uint64_t) * ((size_t)kt->mask + 1));
+  kt->n = 0;
+  weir__arena_reset(&kt->keys);
+}

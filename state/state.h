@@ -39,6 +39,8 @@ int64_t weir__ktable_find(const weir__ktable *kt, const uint8_t *key, uint32_t k
                           uint64_t hash);
 void *weir__ktable_payload(const weir__ktable *kt, uint32_t entry);
 const uint8_t *weir__ktable_key(const weir__ktable *kt, uint32_t entry, uint32_t *klen);
+/* Remove every entry, keeping the memory for reuse. */
+void weir__ktable_clear(weir__ktable *kt);
 /* Bytes of memory the table holds (for figures). */
 size_t weir__ktable_memory(const weir__ktable *kt);
 

@@ -14,7 +14,7 @@ static const weir__op_vtab blackhole_vtab = {
 
 const weir__connector weir__connector_blackhole = {
     .name = "blackhole",
-    .caps = WEIR_CAP_SINK | WEIR_CAP_SINK_UPDATES,
+    .caps = WEIR_CAP_SINK | WEIR_CAP_SINK_UPDATES | WEIR_CAP_SINK_PARALLEL,
     .opts = blackhole_opts,
     .sink = &blackhole_vtab,
 };

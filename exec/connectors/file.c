@@ -8,6 +8,15 @@
  * by the end of the buffer is moved to its start and completed by the next
  * read; a record longer than the buffer grows it (up to 256 MiB).
  *
+ * Parallel reading: with parallelism p the file is cut into p byte
+ * ranges, one per subtask.  A subtask starts at the first record that
+ * begins in its range and reads every record that begins there, so each
+ * record is read exactly once.  Where a CSV record begins is exact even
+ * with line breaks inside quoted fields: a line break ends a record only
+ * when the number of quote characters before it is even (RFC 4180 quotes
+ * come in pairs, doubled ones included), so a subtask counts the quotes
+ * before its range.  Each subtask has its own watermark.
+ *
  * Malformed records: with 'format.error-policy' = 'fail' (the default)
  * the job fails with "path:line: what was wrong"; with 'skip' the record
  * is dropped and counted (the job's skipped figure).  Nothing else is
@@ -102,10 +111,15 @@ typedef struct file_src {
   int eof;
   int64_t line;    /* line number of the next record */
   int bom_checked; /* the start of the file was checked for a BOM */
+  int64_t split_start; /* offset where this subtask's records begin */
+  int64_t remaining; /* bytes of this split not yet read */
   weir__chunk *out;
   int max_rows;
   weir__arena arena; /* header names */
 } file_src;
+
+static int set_split(file_src *f, const struct stat *st);
+static int read_header(file_src *f);
 
 static int src_open(weir__op *op) {
   file_src *f = (file_src *)op;
@@ -135,6 +149,11 @@ static int src_open(weir__op *op) {
   if (fstat(f->fd, &st) == 0 && S_ISDIR(st.st_mode))
     return weir__op_fail(op, WEIR_IOERR, "cannot read '%s' (table '%s'): it is a directory",
                          f->path, t->name);
+  f->remaining = INT64_MAX;
+  if (op->nsubtasks > 1) {
+    int rc = set_split(f, &st);
+    if (rc) return rc;
+  }
   f->cap = READ_BLOCK;
   f->buf = weir__malloc(f->cap + 1);
   f->out = weir__chunk_new(p->ncol, p->types, WEIR_CHUNK_CAP);
@@ -152,6 +171,82 @@ static int src_open(weir__op *op) {
       if (p->proj[k] == i) ft->col = k;
     }
   }
+  if (f->header && f->split_start > 0) return read_header(f);
+  return WEIR_OK;
+}
+
+/* Where the first record that begins at or after offset starts, and its
+ * line number, reading the file before it (quote parity for CSV). */
+static int record_boundary(file_src *f, int64_t offset, int64_t size, int64_t *boundary,
+                           int64_t *line) {
+  weir__op *op = &f->base;
+  if (offset <= 0) {
+    *boundary = 0;
+    *line = 1;
+    return WEIR_OK;
+  }
+  if (offset >= size) {
+    *boundary = size;
+    *line = 0;
+    return WEIR_OK;
+  }
+  char *blk = weir__malloc(READ_BLOCK);
+  if (!blk) return weir__err_nomem(op->err);
+  int64_t pos = 0, lines = 1;
+  int odd = 0; /* inside quotes */
+  char q = f->json ? 0 : f->csv.quote;
+  *boundary = size;
+  /* A record begins at 0 and after every line break outside quotes. */
+  while (pos < size) {
+    ssize_t r = pread(f->fd, blk, READ_BLOCK, pos);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      weir__free(blk);
+      return weir__op_fail(op, WEIR_IOERR, "read error on '%s': %s", f->path, strerror(errno));
+    }
+    if (r == 0) break;
+    for (ssize_t i = 0; i < r; i++) {
+      char c = blk[i];
+      if (c == q && q) {
+        odd ^= 1;
+      } else if (c == '\n') {
+        lines++;
+        if (!odd && pos + i + 1 >= offset) {
+          *boundary = pos + i + 1;
+          *line = lines;
+          weir__free(blk);
+          return WEIR_OK;
+        }
+      }
+    }
+    pos += r;
+  }
+  weir__free(blk);
+  *line = lines;
+  return WEIR_OK;
+}
+
+/* Restrict this subtask to its byte range of the file. */
+static int set_split(file_src *f, const struct stat *st) {
+  weir__op *op = &f->base;
+  if (!S_ISREG(st->st_mode)) {
+    /* Not seekable: the first subtask reads it all. */
+    if (op->subtask > 0) f->remaining = 0;
+    return WEIR_OK;
+  }
+  int64_t size = st->st_size;
+  int64_t lo = size * op->subtask / op->nsubtasks, hi = size * (op->subtask + 1) / op->nsubtasks;
+  int64_t b0, b1, l0, l1;
+  int rc;
+  if ((rc = record_boundary(f, lo, size, &b0, &l0))) return rc;
+  if ((rc = record_boundary(f, hi, size, &b1, &l1))) return rc;
+  if (op->subtask == op->nsubtasks - 1) b1 = size;
+  if (b1 < b0) b1 = b0;
+  if (b0 > 0 && lseek(f->fd, b0, SEEK_SET) < 0)
+    return weir__op_fail(op, WEIR_IOERR, "cannot seek in '%s': %s", f->path, strerror(errno));
+  f->remaining = b1 - b0;
+  f->line = l0;
+  f->split_start = b0;
   return WEIR_OK;
 }
 
@@ -174,17 +269,20 @@ static int refill(file_src *f) {
     f->cap *= 2;
   }
   for (;;) {
-    ssize_t r = read(f->fd, f->buf + f->len, f->cap - f->len);
+    size_t want = f->cap - f->len;
+    if ((int64_t)want > f->remaining) want = (size_t)f->remaining;
+    ssize_t r = want ? read(f->fd, f->buf + f->len, want) : 0;
     if (r < 0 && errno == EINTR) continue;
     if (r < 0)
       return weir__op_fail(op, WEIR_IOERR, "read error on '%s': %s", f->path, strerror(errno));
     if (r == 0) f->eof = 1;
     f->len += (size_t)r;
+    f->remaining -= r;
     break;
   }
   f->buf[f->len] = 0;
   /* A UTF-8 byte order mark at the start of the file is not data. */
-  if (!f->bom_checked && (f->len >= 3 || f->eof)) {
+  if (!f->bom_checked && f->split_start == 0 && (f->len >= 3 || f->eof)) {
     f->bom_checked = 1;
     if (f->len >= 3 && memcmp(f->buf, "\xEF\xBB\xBF", 3) == 0) f->pos = 3;
   }
@@ -221,6 +319,48 @@ static int apply_header(file_src *f, const char *line, size_t n) {
   f->targets = nt;
   f->ntargets = count;
   return WEIR_OK;
+}
+
+/* A subtask that starts past the header reads it from the file's start. */
+static int read_header(file_src *f) {
+  weir__op *op = &f->base;
+  size_t cap = 65536, n = 0;
+  char *line = weir__malloc(cap + 1);
+  if (!line) return weir__err_nomem(op->err);
+  for (;;) {
+    ssize_t r = pread(f->fd, line + n, cap - n, (off_t)n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      weir__free(line);
+      return weir__op_fail(op, WEIR_IOERR, "read error on '%s': %s", f->path, strerror(errno));
+    }
+    n += (size_t)r;
+    char *nl = memchr(line, '\n', n);
+    if (nl || r == 0) {
+      size_t len = nl ? (size_t)(nl - line) : n;
+      if (len && line[len - 1] == '\r') len--;
+      const char *h = line;
+      if (len >= 3 && memcmp(h, "\xEF\xBB\xBF", 3) == 0) h += 3, len -= 3;
+      int rc = apply_header(f, h, len);
+      weir__free(line);
+      f->header_done = 1;
+      return rc;
+    }
+    if (n == cap) {
+      if (cap >= MAX_RECORD) {
+        weir__free(line);
+        return weir__op_fail(op, WEIR_CORRUPT, "%s:1: the header is longer than %u MiB", f->path,
+                             MAX_RECORD >> 20);
+      }
+      char *nb = weir__realloc(line, cap * 2 + 1);
+      if (!nb) {
+        weir__free(line);
+        return weir__err_nomem(op->err);
+      }
+      line = nb;
+      cap *= 2;
+    }
+  }
 }
 
 /* Decode the next record into row out->n.  Returns 1 (decoded), 0 (need

@@ -1,0 +1,142 @@
+/*
+ * op_local_agg.c -- LOCAL_AGG: the first half of a two-phase aggregation,
+ * chained to its input so that the keyed exchange after it carries partial
+ * aggregates instead of rows.
+ *
+ * For every chunk it folds the rows into accumulators per key (and, for a
+ * window aggregation, per slice of time), then emits one partial row per
+ * (slice, key): the keys, the slice start, the number of rows folded and
+ * two columns per aggregate.  The global half merges them; it also decides
+ * lateness, counting the rows a late partial stands for.
+ *
+ * Watermarks pass through.  State: none between chunks.
+ */
+#include "exec/execInt.h"
+
+typedef struct local_op {
+  weir__op base;
+  weir__ktable kt; /* key: slice start (8 bytes, windowed) + key bytes */
+  int windowed;
+  int64_t g;
+  size_t accsize;
+  int *key_types;
+  int *key_out;
+  weir__chunk *out;
+  weir__acc **rowacc;
+  weir__arena **rowarena;
+  int64_t *entry;
+} local_op;
+
+static int local_open(weir__op *op) {
+  local_op *l = (local_op *)op;
+  const weir__pop *p = op->plan;
+  l->windowed = p->window.kind != 0;
+  if (l->windowed) l->g = weir__window_slice_len(&p->window);
+  l->accsize = sizeof(weir__acc) * (size_t)p->nagg;
+  l->key_types = weir__calloc((size_t)p->nkeys + 1, sizeof(int));
+  l->key_out = weir__calloc((size_t)p->nkeys + 1, sizeof(int));
+  l->rowacc = weir__calloc(WEIR_CHUNK_CAP, sizeof(weir__acc *));
+  l->rowarena = weir__calloc(WEIR_CHUNK_CAP, sizeof(weir__arena *));
+  l->entry = weir__calloc(WEIR_CHUNK_CAP, sizeof(int64_t));
+  l->out = weir__chunk_new(p->ncol, p->types, WEIR_CHUNK_CAP);
+  if (!l->key_types || !l->key_out || !l->rowacc || !l->rowarena || !l->entry || !l->out ||
+      weir__ktable_init(&l->kt, sizeof(int64_t) + l->accsize))
+    return weir__err_nomem(op->err);
+  for (int i = 0; i < p->nkeys; i++) {
+    l->key_types[i] = p->input->types[p->keys[i]];
+    l->key_out[i] = i;
+  }
+  return WEIR_OK;
+}
+
+static int local_push(weir__op *op, int port, weir__chunk *c) {
+  local_op *l = (local_op *)op;
+  const weir__pop *p = op->plan;
+  weir__arena_reset(&op->scratch);
+  weir__ktable_clear(&l->kt);
+  const int64_t *ts = l->windowed ? WEIR_VEC_I64(&c->cols[p->window.time_col]) : NULL;
+  uint8_t buf[520];
+  for (int r = 0; r < c->n; r++) {
+    if (c->kind && c->kind[r] != WEIR_INSERT)
+      return weir__op_fail(op, WEIR_UNSUPPORTED, "aggregating an updating input is not supported yet");
+    int len = 0;
+    uint8_t *key = buf;
+    if (l->windowed) {
+      int64_t slice = weir__window_align(ts[r], l->g, p->window.offset);
+      memcpy(buf, &slice, 8);
+      len = 8;
+    }
+    int klen = weir__key_encode(c->cols, p->keys, p->nkeys, r, buf, len, (int)sizeof buf);
+    if (klen < 0) {
+      int big = len + 16;
+      for (int k = 0; k < p->nkeys; k++) {
+        const weir__vec *v = &c->cols[p->keys[k]];
+        big += 10 + (weir__type_phys(v->type) == WEIR_PHYS_STR ? 2 * (int)WEIR_VEC_STR(v)[r].n : 0);
+      }
+      key = weir__arena_alloc(&op->scratch, (size_t)big);
+      if (!key) return weir__err_nomem(op->err);
+      memcpy(key, buf, (size_t)len);
+      klen = weir__key_encode(c->cols, p->keys, p->nkeys, r, key, len, big);
+    }
+    int inserted;
+    int64_t e = weir__ktable_upsert(&l->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
+                                    &inserted);
+    if (e < 0) return weir__err_nomem(op->err);
+    l->entry[r] = e;
+  }
+  for (int r = 0; r < c->n; r++) {
+    int64_t *rows = weir__ktable_payload(&l->kt, (uint32_t)l->entry[r]);
+    (*rows)++;
+    l->rowacc[r] = (weir__acc *)(rows + 1);
+    l->rowarena[r] = &l->kt.keys;
+  }
+  int rc = weir__acc_update(p->aggs, p->nagg, c, c->n, l->rowacc, l->rowarena, op->err);
+  if (rc) return rc;
+  /* One partial row per (slice, key). */
+  weir__chunk *out = l->out;
+  weir__chunk_reset(out);
+  int base = p->nkeys + (l->windowed ? 1 : 0);
+  for (uint32_t e = 0; e < l->kt.n; e++) {
+    int r = out->n;
+    uint32_t klen;
+    const uint8_t *key = weir__ktable_key(&l->kt, e, &klen);
+    int off = 0;
+    if (l->windowed) {
+      int64_t slice;
+      memcpy(&slice, key, 8);
+      WEIR_VEC_I64(&out->cols[p->nkeys])[r] = slice;
+      off = 8;
+    }
+    if (weir__key_decode_into(key + off, (int)klen - off, l->key_types, p->nkeys, out, l->key_out,
+                              r))
+      return weir__op_fail(op, WEIR_CORRUPT, "malformed key in local aggregation");
+    const int64_t *rows = weir__ktable_payload(&l->kt, e);
+    WEIR_VEC_I64(&out->cols[base])[r] = *rows;
+    const weir__acc *acc = (const weir__acc *)(rows + 1);
+    for (int j = 0; j < p->nagg; j++)
+      weir__acc_to_partial(&p->aggs[j], &acc[j], out, base + 1 + 2 * j, r);
+    out->n++;
+    if (out->n == out->cap) {
+      if ((rc = weir__op_emit(op, out))) return rc;
+      weir__chunk_reset(out);
+    }
+  }
+  return weir__op_emit(op, out);
+}
+
+static void local_close(weir__op *op) {
+  local_op *l = (local_op *)op;
+  weir__ktable_free(&l->kt);
+  weir__free(l->key_types);
+  weir__free(l->key_out);
+  weir__free(l->rowacc);
+  weir__free(l->rowarena);
+  weir__free(l->entry);
+  weir__chunk_free(l->out);
+}
+
+const weir__op_vtab weir__op_local_agg_vtab = {.name = "LocalAggregate",
+                                               .size = sizeof(local_op),
+                                               .open = local_open,
+                                               .push = local_push,
+                                               .close = local_close};
