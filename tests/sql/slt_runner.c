@@ -25,7 +25,9 @@
  * removes the row it retracts); `changelog` compares the rows as emitted,
  * and with keyorder only the order of rows with the same key.  NULL is
  * written NULL and the empty string (empty).  <types> has one letter per
- * column (I integer, R real, T text, B boolean).  ${DATA}, ${EXAMPLES},
+ * column (I integer, R real, T text, B boolean).  Files run with
+ * 'parallelism.default' = '1', so that changelogs come in one order; a file
+ * may SET another parallelism.  ${DATA}, ${EXAMPLES},
  * ${TESTDATA} and ${TMP} are replaced by directories given on the command
  * line.  Lines starting with '#' are comments.
  *
@@ -331,8 +333,9 @@ int main(int argc, char **argv) {
   fclose(f);
 
   weir *db;
-  if (weir_open(NULL, &db) != WEIR_OK) {
-    fprintf(stderr, "weir_open failed\n");
+  if (weir_open(NULL, &db) != WEIR_OK ||
+      weir_exec(db, "SET 'parallelism.default' = '1';", NULL, NULL, NULL) != WEIR_OK) {
+    fprintf(stderr, "weir_open failed: %s\n", weir_errmsg(db));
     return 2;
   }
   int records = 0;
