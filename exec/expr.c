@@ -15,9 +15,12 @@
  *
  * Entry points: weir__eval, weir__eval_filter, weir__eval_const.
  */
+#define _GNU_SOURCE /* memmem */
 #include <ctype.h>
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "exec/execInt.h"
 
@@ -656,6 +659,183 @@ static int eval_substring(const weir__expr *e, const weir__chunk *in, const uint
   return WEIR_OK;
 }
 
+/* ---- more string functions: REPLACE, SPLIT_INDEX, REGEXP_EXTRACT ------------------ */
+
+/* Evaluates every argument of e into args[] and makes out a VARCHAR vector whose
+ * validity is the AND of theirs (a NULL argument gives NULL). */
+static int eval_args_strict(const weir__expr *e, const weir__chunk *in, const uint64_t *mask,
+                            weir__vec *args, weir__vec *out, ectx *cx) {
+  int rc, n = in->n;
+  for (int i = 0; i < e->nargs; i++)
+    if ((rc = weir__eval(e->args[i], in, mask, &args[i], cx))) return rc;
+  if ((rc = vec_new(cx, out, e->type, n))) return rc;
+  out->valid = NULL;
+  for (int i = 0; i < e->nargs; i++) {
+    weir__vec acc = *out;
+    if ((rc = valid_and(cx, out, &acc, &args[i], n))) return rc;
+  }
+  weir__str *z = WEIR_VEC_STR(out);
+  for (int r = 0; r < n; r++) z[r] = (weir__str){"", 0};
+  return WEIR_OK;
+}
+
+static int set_null(ectx *cx, weir__vec *out, int n, int r) {
+  if (!out->valid && !(out->valid = bm_new(cx, n, 1))) return nomem(cx);
+  weir__bit_clear(out->valid, r);
+  return WEIR_OK;
+}
+
+static const char *find_bytes(const char *h, uint32_t hn, const char *nd, uint32_t nn) {
+  if (nn == 0 || nn > hn) return NULL;
+  return memmem(h, hn, nd, nn);
+}
+
+/* REPLACE(s, search, replacement): every non-overlapping occurrence, left to right.
+ * An empty search string leaves s as it is. */
+static int eval_replace(const weir__expr *e, const weir__chunk *in, const uint64_t *mask,
+                        weir__vec *out, ectx *cx) {
+  weir__vec a[3];
+  int rc, n = in->n;
+  if ((rc = eval_args_strict(e, in, mask, a, out, cx))) return rc;
+  weir__str *z = WEIR_VEC_STR(out);
+  for (int r = 0; r < n; r++) {
+    if (weir__vec_is_null(out, r)) continue;
+    weir__str s = WEIR_VEC_STR(&a[0])[r], f = WEIR_VEC_STR(&a[1])[r],
+              t = WEIR_VEC_STR(&a[2])[r];
+    const char *hit = find_bytes(s.p, s.n, f.p, f.n);
+    if (!hit) {
+      z[r] = s;
+      continue;
+    }
+    /* Count first, so that the result is one allocation. */
+    size_t count = 0;
+    for (const char *p = s.p; (hit = find_bytes(p, (uint32_t)(s.p + s.n - p), f.p, f.n));
+         p = hit + f.n)
+      count++;
+    size_t len = s.n + count * t.n - count * f.n;
+    char *buf = weir__arena_alloc(cx->scratch, len ? len : 1), *w = buf;
+    if (!buf) return nomem(cx);
+    const char *p = s.p;
+    while ((hit = find_bytes(p, (uint32_t)(s.p + s.n - p), f.p, f.n))) {
+      memcpy(w, p, (size_t)(hit - p));
+      w += hit - p;
+      memcpy(w, t.p, t.n);
+      w += t.n;
+      p = hit + f.n;
+    }
+    memcpy(w, p, (size_t)(s.p + s.n - p));
+    z[r] = (weir__str){buf, (uint32_t)len};
+  }
+  return WEIR_OK;
+}
+
+/* SPLIT_INDEX(s, separator, index): the index-th (from 0) piece of s split at every
+ * occurrence of separator; NULL when index is negative or past the last piece. */
+static int eval_split_index(const weir__expr *e, const weir__chunk *in, const uint64_t *mask,
+                            weir__vec *out, ectx *cx) {
+  weir__vec a[3];
+  int rc, n = in->n;
+  if ((rc = eval_args_strict(e, in, mask, a, out, cx))) return rc;
+  weir__str *z = WEIR_VEC_STR(out);
+  for (int r = 0; r < n; r++) {
+    if (weir__vec_is_null(out, r)) continue;
+    weir__str s = WEIR_VEC_STR(&a[0])[r], sep = WEIR_VEC_STR(&a[1])[r];
+    int64_t k = WEIR_VEC_I64(&a[2])[r];
+    const char *p = s.p, *end = s.p + s.n, *hit;
+    for (; k > 0; k--) {
+      hit = find_bytes(p, (uint32_t)(end - p), sep.p, sep.n);
+      if (!hit) break;
+      p = hit + sep.n;
+    }
+    if (k != 0) {
+      if ((rc = set_null(cx, out, n, r))) return rc;
+      continue;
+    }
+    hit = find_bytes(p, (uint32_t)(end - p), sep.p, sep.n);
+    z[r] = (weir__str){p, (uint32_t)((hit ? hit : end) - p)};
+  }
+  return WEIR_OK;
+}
+
+/* REGEXP_EXTRACT(s, pattern [, group]): group (default 0, the whole match) of the first
+ * match of the POSIX extended regular expression; NULL when nothing matches or the group
+ * took no part in the match. The pattern is a constant, checked by the binder. */
+static int eval_regexp_extract(const weir__expr *e, const weir__chunk *in, const uint64_t *mask,
+                               weir__vec *out, ectx *cx) {
+  weir__vec a[3];
+  int rc, n = in->n;
+  if ((rc = eval_args_strict(e, in, mask, a, out, cx))) return rc;
+  const weir__str pat = e->args[1]->val.s;
+  char *re = weir__arena_alloc(cx->scratch, (size_t)pat.n + 1);
+  if (!re) return nomem(cx);
+  memcpy(re, pat.p, pat.n);
+  re[pat.n] = 0;
+  regex_t rx;
+  if (regcomp(&rx, re, REG_EXTENDED) != 0)
+    return row_error(cx, WEIR_ERROR, e, "invalid regular expression '%s'", re);
+  regmatch_t m[10];
+  size_t nm = rx.re_nsub + 1 < 10 ? rx.re_nsub + 1 : 10;
+  weir__str *z = WEIR_VEC_STR(out);
+  for (int r = 0; r < n && rc == WEIR_OK; r++) {
+    if (weir__vec_is_null(out, r)) continue;
+    weir__str s = WEIR_VEC_STR(&a[0])[r];
+    int64_t g = e->nargs > 2 ? WEIR_VEC_I64(&a[2])[r] : 0;
+    m[0].rm_so = 0;
+    m[0].rm_eo = (regoff_t)s.n;
+    if (g < 0 || (size_t)g >= nm || regexec(&rx, s.n ? s.p : "", nm, m, REG_STARTEND) != 0 ||
+        m[g].rm_so < 0) {
+      rc = set_null(cx, out, n, r);
+      continue;
+    }
+    z[r] = (weir__str){s.p + m[g].rm_so, (uint32_t)(m[g].rm_eo - m[g].rm_so)};
+  }
+  regfree(&rx);
+  return rc;
+}
+
+/* ---- time fields and processing time ---------------------------------------------- */
+
+/* YEAR(ts), MONTH, DAYOFMONTH, HOUR, MINUTE, SECOND of a TIMESTAMP (UTC). */
+static int eval_time_field(const weir__expr *e, const weir__chunk *in, const uint64_t *mask,
+                           weir__vec *out, ectx *cx) {
+  int rc, n = in->n;
+  weir__vec a;
+  if ((rc = weir__eval(e->args[0], in, mask, &a, cx))) return rc;
+  if ((rc = vec_new(cx, out, WEIR_TYPE_BIGINT, n))) return rc;
+  out->valid = a.valid;
+  const int64_t *x = WEIR_VEC_I64(&a);
+  int64_t *z = WEIR_VEC_I64(out);
+  for (int r = 0; r < n; r++) {
+    int64_t days = weir__floordiv(x[r], WEIR_MS_PER_DAY);
+    int64_t ms = x[r] - days * WEIR_MS_PER_DAY;
+    switch (e->flags) {
+    case WEIR_FIELD_HOUR: z[r] = ms / 3600000; break;
+    case WEIR_FIELD_MINUTE: z[r] = ms / 60000 % 60; break;
+    case WEIR_FIELD_SECOND: z[r] = ms / 1000 % 60; break;
+    default: {
+      int64_t y;
+      unsigned mo, d;
+      weir__civil_from_days(days, &y, &mo, &d);
+      z[r] = e->flags == WEIR_FIELD_YEAR ? y : e->flags == WEIR_FIELD_MONTH ? (int64_t)mo : d;
+    }
+    }
+  }
+  return WEIR_OK;
+}
+
+/* PROCTIME(): the wall-clock time, in milliseconds since the epoch, when the chunk is
+ * evaluated. */
+static int eval_proctime(const weir__expr *e, const weir__chunk *in, weir__vec *out, ectx *cx) {
+  int rc, n = in->n;
+  if ((rc = vec_new(cx, out, e->type, n))) return rc;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  int64_t *z = WEIR_VEC_I64(out);
+  for (int r = 0; r < n; r++) z[r] = now;
+  return WEIR_OK;
+}
+
 /* ---- numeric functions ----------------------------------------------------------- */
 
 static int eval_numeric_fn(const weir__expr *e, const weir__chunk *in, const uint64_t *mask,
@@ -964,6 +1144,11 @@ int weir__eval(const weir__expr *e, const weir__chunk *in, const uint64_t *mask,
   case EXPR_FN_CEIL: return eval_numeric_fn(e, in, mask, out, cx);
   case EXPR_FN_TO_TIMESTAMP_LTZ:
   case EXPR_FN_TO_TIMESTAMP: return eval_time_fn(e, in, mask, out, cx);
+  case EXPR_FN_TIME_FIELD: return eval_time_field(e, in, mask, out, cx);
+  case EXPR_FN_REPLACE: return eval_replace(e, in, mask, out, cx);
+  case EXPR_FN_SPLIT_INDEX: return eval_split_index(e, in, mask, out, cx);
+  case EXPR_FN_REGEXP_EXTRACT: return eval_regexp_extract(e, in, mask, out, cx);
+  case EXPR_FN_PROCTIME: return eval_proctime(e, in, out, cx);
   }
   return row_error(cx, WEIR_INTERNAL, e, "cannot evaluate expression operator %d", e->op);
 }

@@ -21,6 +21,7 @@
  *
  * Entry points: weir__bind, weir__bind_table, weir__bind_table_expr.
  */
+#include <regex.h>
 #include <stdio.h>
 #include <strings.h>
 
@@ -591,6 +592,75 @@ static weir__expr *bind_func(binder *b, bctx *cx, weir__ast *a) {
     }
     return acc;
   }
+  static const struct {
+    const char *name;
+    int field;
+  } time_fns[] = {{"YEAR", WEIR_FIELD_YEAR},      {"MONTH", WEIR_FIELD_MONTH},
+                  {"DAYOFMONTH", WEIR_FIELD_DAY}, {"HOUR", WEIR_FIELD_HOUR},
+                  {"MINUTE", WEIR_FIELD_MINUTE},  {"SECOND", WEIR_FIELD_SECOND}};
+  for (int i = 0; i < WEIR_ARRAY_LEN(time_fns); i++) {
+    if (!IS(time_fns[i].name)) continue;
+    if (check_nargs(b, a, 1, 1)) return NULL;
+    x = bind_arg(b, cx, a, 0);
+    if (expect_type(b, a, x,
+                    x && (weir__type_is_time(x->type) || x->type == WEIR_TYPE_DATE),
+                    "a TIMESTAMP or DATE"))
+      return NULL;
+    if (x->type == WEIR_TYPE_NULL) x = coerce(b, x, WEIR_TYPE_TIMESTAMP);
+    if (x->type == WEIR_TYPE_DATE) x = coerce(b, x, WEIR_TYPE_TIMESTAMP);
+    e = unary(b, EXPR_FN_TIME_FIELD, WEIR_TYPE_BIGINT, x, a->off);
+    if (e) e->flags = time_fns[i].field;
+    return e;
+  }
+  if (IS("REPLACE") || IS("SPLIT_INDEX") || IS("REGEXP_EXTRACT")) {
+    int is_split = IS("SPLIT_INDEX"), is_re = IS("REGEXP_EXTRACT");
+    if (check_nargs(b, a, is_re ? 2 : 3, 3)) return NULL;
+    int op = is_split ? EXPR_FN_SPLIT_INDEX : is_re ? EXPR_FN_REGEXP_EXTRACT : EXPR_FN_REPLACE;
+    e = new_expr(b, op, WEIR_TYPE_VARCHAR, a->off, nargs_of(a));
+    if (!e) return NULL;
+    for (int i = 0; i < e->nargs; i++) {
+      x = bind_arg(b, cx, a, i);
+      int want_int = (is_split || is_re) && i == 2;
+      if (expect_type(b, a, x,
+                      x && (want_int ? weir__type_is_integer(x->type) : x->type == WEIR_TYPE_VARCHAR),
+                      want_int ? "an integer" : "VARCHAR"))
+        return NULL;
+      e->args[i] = coerce(b, x, want_int ? WEIR_TYPE_BIGINT : WEIR_TYPE_VARCHAR);
+    }
+    if (is_re) {
+      weir__expr *pat = e->args[1];
+      if (pat->op != EXPR_CONST || pat->val.null) {
+        berr(b, WEIR_ERROR, pat->off, "the pattern of REGEXP_EXTRACT must be a constant");
+        return NULL;
+      }
+      /* Check the pattern now, so that a bad one is an error here. */
+      char *re = bstrdup(b, pat->val.s.p, (int)pat->val.s.n);
+      regex_t rx;
+      int rc = re ? regcomp(&rx, re, REG_EXTENDED) : 0;
+      if (re && rc != 0) {
+        char msg[256];
+        regerror(rc, &rx, msg, sizeof msg);
+        berr(b, WEIR_ERROR, pat->off, "invalid regular expression '%s': %s", re, msg);
+        return NULL;
+      }
+      if (re) {
+        if (e->nargs > 2 && e->args[2]->op == EXPR_CONST &&
+            (e->args[2]->val.i < 0 || (size_t)e->args[2]->val.i > rx.re_nsub)) {
+          berr(b, WEIR_ERROR, e->args[2]->off,
+               "REGEXP_EXTRACT: the pattern has %zu groups, group %lld does not exist",
+               rx.re_nsub, (long long)e->args[2]->val.i);
+          regfree(&rx);
+          return NULL;
+        }
+        regfree(&rx);
+      }
+    }
+    return e;
+  }
+  if (IS("PROCTIME")) {
+    if (check_nargs(b, a, 0, 0)) return NULL;
+    return new_expr(b, EXPR_FN_PROCTIME, WEIR_TYPE_TIMESTAMP_LTZ, a->off, 0);
+  }
   if (IS("DESCRIPTOR")) {
     berr(b, WEIR_ERROR, a->off, "DESCRIPTOR(...) is only valid as an argument of a window "
                                 "function such as TUMBLE or HOP");
@@ -1051,11 +1121,11 @@ static weir__lplan *bind_tvf(binder *b, weir__ast_from *f, weir__table *t) {
   scope sc = scope_of(scan, t->name, f->alias, NULL);
   int tc = scope_lookup(b, &sc, dc);
   if (tc < 0) return NULL;
-  if (tc != t->wm_col) {
+  if (tc != t->wm_col && !weir__column_is_proctime(&t->cols[tc])) {
     berr(b, WEIR_ERROR, dc->off,
          "column '%s' is not a time attribute of '%s': declare WATERMARK FOR %s AS ... in its "
-         "CREATE TABLE",
-         t->cols[tc].name, t->name, t->cols[tc].name);
+         "CREATE TABLE, or a processing-time column %s AS PROCTIME()",
+         t->cols[tc].name, t->name, t->cols[tc].name, t->cols[tc].name);
     return NULL;
   }
   bctx cx;

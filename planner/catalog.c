@@ -46,6 +46,18 @@ weir__table *weir__catalog_find(weir__catalog *cat, const char *name, int n) {
   return NULL;
 }
 
+int weir__column_is_proctime(const weir__column *c) {
+  if (!c->computed) return 0;
+  /* The expression as written, blanks aside: PROCTIME(). */
+  char norm[32];
+  int n = 0;
+  for (const char *p = c->computed; *p && n < 31; p++) {
+    if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') norm[n++] = *p;
+  }
+  norm[n] = 0;
+  return weir__stricmp(norm, "PROCTIME()") == 0;
+}
+
 const char *weir__table_option(const weir__table *t, const char *key) {
   for (int i = 0; i < t->nopt; i++) {
     if (strcmp(t->opt_keys[i], key) == 0) return t->opt_values[i];

@@ -125,6 +125,20 @@ static weir__pop *lower_scan(lowerer *L, const weir__lplan *p, const unsigned ch
     if (weir__bind_table_expr(t, t->wm_sql, 0, 1, L->a, &wm, L->err)) return NULL;
     weir__expr_mark_columns(wm, need);
   }
+  /* Without an event-time attribute, a needed processing-time column (AS PROCTIME())
+   * drives the watermark: it is the largest wall-clock time stamped so far. */
+  int time_col = t->wm_col;
+  if (time_col < 0) {
+    for (int i = 0; i < n && !wm; i++) {
+      if (!need[i] || !weir__column_is_proctime(&t->cols[i])) continue;
+      wm = lalloc(L, sizeof *wm);
+      if (!wm) return NULL;
+      wm->op = EXPR_COL;
+      wm->type = t->cols[i].type;
+      wm->col = i;
+      time_col = i;
+    }
+  }
   /* Computed columns that are needed need their inputs. */
   for (int i = 0; i < n; i++) {
     if (!t->cols[i].computed || !need[i]) continue;
@@ -195,13 +209,12 @@ static weir__pop *lower_scan(lowerer *L, const weir__lplan *p, const unsigned ch
     if (!w) return NULL;
     memcpy(w->names, cur->names, sizeof(char *) * (size_t)cur->ncol);
     memcpy(w->types, cur->types, sizeof(int) * (size_t)cur->ncol);
-    w->rowtime = map[t->wm_col];
+    w->rowtime = map[time_col];
     w->wm_expr = copy_remap(L, wm, map);
     if (!w->wm_expr) return NULL;
     cur = w;
   }
-  cur->rowtime = map[t->wm_col >= 0 ? t->wm_col : 0];
-  if (t->wm_col < 0) cur->rowtime = -1;
+  cur->rowtime = time_col >= 0 ? map[time_col] : -1;
   *map_out = map;
   return cur;
 }

@@ -115,6 +115,8 @@ int weir__catalog_add(weir__catalog *cat, weir__table *t, weir__err *err);
 int weir__catalog_drop(weir__catalog *cat, const char *name, int n);
 void weir__table_free(weir__table *t);
 const char *weir__table_option(const weir__table *t, const char *key);
+/* Is c a processing-time attribute (a computed column AS PROCTIME())? */
+int weir__column_is_proctime(const weir__column *c);
 
 /* ---- bound expressions ------------------------------------------------- */
 
@@ -153,8 +155,23 @@ typedef enum weir__expr_op {
   EXPR_FN_FLOOR,
   EXPR_FN_CEIL,
   EXPR_FN_TO_TIMESTAMP_LTZ, /* epoch, precision (0 s, 3 ms) */
-  EXPR_FN_TO_TIMESTAMP      /* string -> TIMESTAMP */
+  EXPR_FN_TO_TIMESTAMP,     /* string -> TIMESTAMP */
+  EXPR_FN_TIME_FIELD,       /* HOUR(ts) ...: flags = the field (WEIR_FIELD_*) */
+  EXPR_FN_REPLACE,          /* s, search, replacement */
+  EXPR_FN_SPLIT_INDEX,      /* s, separator, index */
+  EXPR_FN_REGEXP_EXTRACT,   /* s, pattern (constant), [group] */
+  EXPR_FN_PROCTIME          /* the wall-clock time of processing */
 } weir__expr_op;
+
+/* Fields of EXPR_FN_TIME_FIELD. */
+enum {
+  WEIR_FIELD_YEAR = 1,
+  WEIR_FIELD_MONTH,
+  WEIR_FIELD_DAY,
+  WEIR_FIELD_HOUR,
+  WEIR_FIELD_MINUTE,
+  WEIR_FIELD_SECOND
+};
 
 #define EXPR_F_TRY 1 /* TRY_CAST: NULL instead of an error */
 

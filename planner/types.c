@@ -197,9 +197,16 @@ static const char *fn_name(int op) {
   case EXPR_FN_CEIL: return "CEIL";
   case EXPR_FN_TO_TIMESTAMP_LTZ: return "TO_TIMESTAMP_LTZ";
   case EXPR_FN_TO_TIMESTAMP: return "TO_TIMESTAMP";
+  case EXPR_FN_REPLACE: return "REPLACE";
+  case EXPR_FN_SPLIT_INDEX: return "SPLIT_INDEX";
+  case EXPR_FN_REGEXP_EXTRACT: return "REGEXP_EXTRACT";
+  case EXPR_FN_PROCTIME: return "PROCTIME";
   }
   return NULL;
 }
+
+static const char *const time_fields[] = {"", "YEAR", "MONTH", "DAYOFMONTH", "HOUR", "MINUTE",
+                                          "SECOND"};
 
 void weir__expr_format(const weir__expr *e, char **names, weir__sb *sb) {
   const char *sym;
@@ -302,7 +309,9 @@ void weir__expr_format(const weir__expr *e, char **names, weir__sb *sb) {
     weir__sb_putc(sb, ')');
     return;
   }
-  const char *fn = fn_name(e->op);
+  const char *fn = e->op == EXPR_FN_TIME_FIELD && e->flags >= 1 && e->flags <= 6
+                       ? time_fields[e->flags]
+                       : fn_name(e->op);
   weir__sb_puts(sb, fn ? fn : "?");
   weir__sb_putc(sb, '(');
   for (int i = 0; i < e->nargs; i++) {
