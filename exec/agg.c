@@ -36,7 +36,8 @@ static int keep_string(weir__acc *acc, weir__str s, weir__arena *strings) {
 }
 
 static int str_cmp(const char *a, uint32_t an, const char *b, uint32_t bn) {
-  int c = memcmp(a, b, an < bn ? an : bn);
+  size_t m = an < bn ? an : bn;
+  int c = m ? memcmp(a, b, m) : 0;
   if (c) return c;
   return an < bn ? -1 : an > bn;
 }

@@ -46,12 +46,16 @@ static size_t phys_size(int type) {
   }
 }
 
-/* A fresh vector of n rows, all valid. */
+/* A fresh vector of n rows, all valid. The values start zeroed, so that a row that
+ * ends up NULL holds 0, 0.0 or the empty string, never stale bytes. */
 static int vec_new(ectx *cx, weir__vec *v, int type, int n) {
+  size_t bytes = phys_size(type) * (size_t)(n ? n : 1);
   v->type = type;
-  v->data = weir__arena_alloc(cx->scratch, phys_size(type) * (size_t)(n ? n : 1));
+  v->data = weir__arena_alloc(cx->scratch, bytes);
   v->valid = NULL;
-  return v->data ? WEIR_OK : nomem(cx);
+  if (!v->data) return nomem(cx);
+  memset(v->data, 0, bytes);
+  return WEIR_OK;
 }
 
 /* out->valid = a->valid AND b->valid (NULL = all valid). */
@@ -196,7 +200,8 @@ static int eval_arith(const weir__expr *e, const weir__chunk *in, const uint64_t
 /* ---- comparisons ------------------------------------------------------------- */
 
 static inline int str_cmp(weir__str a, weir__str b) {
-  int c = memcmp(a.p, b.p, a.n < b.n ? a.n : b.n);
+  uint32_t m = a.n < b.n ? a.n : b.n;
+  int c = m ? memcmp(a.p, b.p, m) : 0;
   if (c) return c;
   return a.n < b.n ? -1 : a.n > b.n;
 }

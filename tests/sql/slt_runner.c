@@ -350,7 +350,7 @@ int main(int argc, char **argv) {
     char head[4096];
     snprintf(head, sizeof head, "%s", l);
     i++;
-    char *words[16];
+    char *words[16] = {0};
     int nw = 0;
     for (char *t = strtok(head, " \t"); t && nw < 16; t = strtok(NULL, " \t")) words[nw++] = t;
     records++;
@@ -397,8 +397,8 @@ int main(int argc, char **argv) {
                   (int)strlen(types), types);
         const char *mode = nw >= 3 ? words[2] : "nosort";
         if (!is_changelog && strcmp(mode, "rowsort") == 0) {
-          qsort(got.v, (size_t)got.n, sizeof(char *), cmp_str);
-          qsort(want.v, (size_t)want.n, sizeof(char *), cmp_str);
+          if (got.n > 1) qsort(got.v, (size_t)got.n, sizeof(char *), cmp_str);
+          if (want.n > 1) qsort(want.v, (size_t)want.n, sizeof(char *), cmp_str);
         }
         if (is_changelog && strncmp(mode, "keyorder(", 9) == 0) {
           int cols[64], nc = 0;
@@ -421,8 +421,8 @@ int main(int argc, char **argv) {
           fail_at(rec_line, "sink table has %d columns, the record says %d", n,
                   (int)strlen(words[4]));
         if (nw < 6 || strcmp(words[5], "rowsort") == 0) {
-          qsort(got.v, (size_t)got.n, sizeof(char *), cmp_str);
-          qsort(want.v, (size_t)want.n, sizeof(char *), cmp_str);
+          if (got.n > 1) qsort(got.v, (size_t)got.n, sizeof(char *), cmp_str);
+          if (want.n > 1) qsort(want.v, (size_t)want.n, sizeof(char *), cmp_str);
         }
         compare(rec_line, &got, &want, words[3]);
       }
