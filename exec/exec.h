@@ -85,10 +85,15 @@ void weir__chunk_set_null(weir__chunk *c, int col, int i);
 /* ---- expressions ----------------------------------------------------------- */
 
 /* Scratch memory and error target of one evaluation. */
+typedef struct weir__regex_cache weir__regex_cache;
 typedef struct weir__evalctx {
-  weir__arena *scratch; /* reset by the caller per chunk */
+  weir__arena *scratch;      /* reset by the caller per chunk */
   weir__err *err;
+  weir__regex_cache *regex;  /* compiled patterns of this context (owned) */
 } weir__evalctx;
+
+/* Free what evaluation cached in cx (compiled regular expressions). */
+void weir__evalctx_release(weir__evalctx *cx);
 
 /*
  * Evaluate e over the n rows of in into out.  out's data may point into

@@ -18,7 +18,8 @@
 #define _GNU_SOURCE /* memmem */
 #include <ctype.h>
 #include <math.h>
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -598,15 +599,23 @@ static int eval_string_fn(const weir__expr *e, const weir__chunk *in, const uint
     }
     return WEIR_OK;
   }
-  /* UPPER / LOWER: ASCII letters change; other characters are kept. */
-  int up = e->op == EXPR_FN_UPPER;
+  /* UPPER / LOWER: ASCII letters change; other characters are kept. A string with no
+   * letter to change is returned as it is, without a copy. */
+  unsigned char lo = e->op == EXPR_FN_UPPER ? 'a' : 'A';
   for (int r = 0; r < n; r++) {
     weir__str s = x[r];
-    char *buf = weir__arena_alloc(cx->scratch, s.n ? s.n : 1);
+    uint32_t i = 0;
+    while (i < s.n && (unsigned char)(s.p[i] - lo) >= 26) i++;
+    if (i == s.n) {
+      z[r] = s;
+      continue;
+    }
+    char *buf = weir__arena_alloc(cx->scratch, s.n);
     if (!buf) return nomem(cx);
-    for (uint32_t i = 0; i < s.n; i++) {
+    memcpy(buf, s.p, i);
+    for (; i < s.n; i++) {
       unsigned char c = (unsigned char)s.p[i];
-      buf[i] = (char)(c < 0x80 ? (up ? toupper(c) : tolower(c)) : c);
+      buf[i] = (char)((unsigned char)(c - lo) < 26 ? c ^ 0x20 : c);
     }
     z[r].p = buf;
     z[r].n = s.n;
@@ -762,40 +771,82 @@ static int eval_split_index(const weir__expr *e, const weir__chunk *in, const ui
   return WEIR_OK;
 }
 
+/* Compiled patterns, one per REGEXP_EXTRACT expression of an evaluation context,
+ * JIT-compiled on first use. */
+struct weir__regex_cache {
+  const weir__expr *e;
+  pcre2_code *code;
+  pcre2_match_data *md;
+  weir__regex_cache *next;
+};
+
+void weir__evalctx_release(weir__evalctx *cx) {
+  while (cx->regex) {
+    weir__regex_cache *c = cx->regex;
+    cx->regex = c->next;
+    pcre2_match_data_free(c->md);
+    pcre2_code_free(c->code);
+    weir__free(c);
+  }
+}
+
+static weir__regex_cache *regex_of(const weir__expr *e, ectx *cx) {
+  for (weir__regex_cache *c = cx->regex; c; c = c->next)
+    if (c->e == e) return c;
+  const weir__str pat = e->args[1]->val.s;
+  int ec;
+  PCRE2_SIZE eo;
+  pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat.p, pat.n, PCRE2_UTF, &ec, &eo, NULL);
+  if (!code) {
+    row_error(cx, WEIR_ERROR, e, "invalid regular expression '%.*s'", (int)pat.n, pat.p);
+    return NULL;
+  }
+  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* without JIT, matching is slower, not wrong */
+  weir__regex_cache *c = weir__malloc(sizeof *c);
+  pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
+  if (!c || !md) {
+    weir__free(c);
+    pcre2_match_data_free(md);
+    pcre2_code_free(code);
+    nomem(cx);
+    return NULL;
+  }
+  *c = (weir__regex_cache){e, code, md, cx->regex};
+  cx->regex = c;
+  return c;
+}
+
 /* REGEXP_EXTRACT(s, pattern [, group]): group (default 0, the whole match) of the first
- * match of the POSIX extended regular expression; NULL when nothing matches or the group
- * took no part in the match. The pattern is a constant, checked by the binder. */
+ * match of the pattern (Perl-compatible syntax, as Java's that Flink uses, through
+ * PCRE2); NULL when nothing matches or the group took no part in the match. The pattern
+ * is a constant, checked by the binder. */
 static int eval_regexp_extract(const weir__expr *e, const weir__chunk *in, const uint64_t *mask,
                                weir__vec *out, ectx *cx) {
   weir__vec a[3];
   int rc, n = in->n;
   if ((rc = eval_args_strict(e, in, mask, a, out, cx))) return rc;
-  const weir__str pat = e->args[1]->val.s;
-  char *re = weir__arena_alloc(cx->scratch, (size_t)pat.n + 1);
-  if (!re) return nomem(cx);
-  memcpy(re, pat.p, pat.n);
-  re[pat.n] = 0;
-  regex_t rx;
-  if (regcomp(&rx, re, REG_EXTENDED) != 0)
-    return row_error(cx, WEIR_ERROR, e, "invalid regular expression '%s'", re);
-  regmatch_t m[10];
-  size_t nm = rx.re_nsub + 1 < 10 ? rx.re_nsub + 1 : 10;
+  weir__regex_cache *rx = regex_of(e, cx);
+  if (!rx) return cx->err->code ? cx->err->code : WEIR_ERROR;
+  uint32_t ngroups;
+  pcre2_pattern_info(rx->code, PCRE2_INFO_CAPTURECOUNT, &ngroups);
   weir__str *z = WEIR_VEC_STR(out);
-  for (int r = 0; r < n && rc == WEIR_OK; r++) {
+  for (int r = 0; r < n; r++) {
     if (weir__vec_is_null(out, r)) continue;
     weir__str s = WEIR_VEC_STR(&a[0])[r];
     int64_t g = e->nargs > 2 ? WEIR_VEC_I64(&a[2])[r] : 0;
-    m[0].rm_so = 0;
-    m[0].rm_eo = (regoff_t)s.n;
-    if (g < 0 || (size_t)g >= nm || regexec(&rx, s.n ? s.p : "", nm, m, REG_STARTEND) != 0 ||
-        m[g].rm_so < 0) {
-      rc = set_null(cx, out, n, r);
+    int m = g < 0 || g > (int64_t)ngroups
+                ? -1
+                : pcre2_match(rx->code, (PCRE2_SPTR)(s.n ? s.p : ""), s.n, 0, 0, rx->md, NULL);
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(rx->md);
+    if (m < 0 || g >= m || ov[2 * g] == PCRE2_UNSET) {
+      /* No match, an unknown group, a group that did not take part, or a subject that is
+       * not valid UTF-8: NULL. */
+      if ((rc = set_null(cx, out, n, r))) return rc;
       continue;
     }
-    z[r] = (weir__str){s.p + m[g].rm_so, (uint32_t)(m[g].rm_eo - m[g].rm_so)};
+    z[r] = (weir__str){s.p + ov[2 * g], (uint32_t)(ov[2 * g + 1] - ov[2 * g])};
   }
-  regfree(&rx);
-  return rc;
+  return WEIR_OK;
 }
 
 /* ---- time fields and processing time ---------------------------------------------- */
@@ -1186,9 +1237,10 @@ int weir__eval_const(const weir__expr *e, weir__value *out, weir__arena *scratch
   memset(&one, 0, sizeof one);
   one.n = 1;
   one.cap = 1;
-  weir__evalctx cx = {scratch, err};
+  weir__evalctx cx = {scratch, err, NULL};
   weir__vec v;
   int rc = weir__eval(e, &one, NULL, &v, &cx);
+  weir__evalctx_release(&cx);
   if (rc) return rc;
   weir__chunk_get(&(weir__chunk){.ncol = 1, .n = 1, .cols = &v}, 0, 0, out);
   return WEIR_OK;

@@ -346,6 +346,7 @@ static weir__op *new_op(weir__job *job, const weir__op_vtab *vt, const weir__pop
   weir__arena_init(&op->scratch, 65536);
   op->ectx.scratch = &op->scratch;
   if (weir__ptrvec_push(&job->all_ops, op)) {
+    weir__evalctx_release(&op->ectx);
     weir__arena_free(&op->scratch);
     weir__free(op);
     return NULL;
@@ -404,6 +405,7 @@ void weir__job_free(weir__job *job) {
   job_close_ops(job);
   for (int i = 0; i < job->all_ops.n; i++) {
     weir__op *op = job->all_ops.v[i];
+    weir__evalctx_release(&op->ectx);
     weir__arena_free(&op->scratch);
     weir__free(op);
   }

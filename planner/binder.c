@@ -21,7 +21,8 @@
  *
  * Entry points: weir__bind, weir__bind_table, weir__bind_table_expr.
  */
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdio.h>
 #include <strings.h>
 
@@ -634,25 +635,26 @@ static weir__expr *bind_func(binder *b, bctx *cx, weir__ast *a) {
         return NULL;
       }
       /* Check the pattern now, so that a bad one is an error here. */
-      char *re = bstrdup(b, pat->val.s.p, (int)pat->val.s.n);
-      regex_t rx;
-      int rc = re ? regcomp(&rx, re, REG_EXTENDED) : 0;
-      if (re && rc != 0) {
+      int ec;
+      PCRE2_SIZE eo;
+      pcre2_code *code =
+          pcre2_compile((PCRE2_SPTR)pat->val.s.p, pat->val.s.n, PCRE2_UTF, &ec, &eo, NULL);
+      if (!code) {
         char msg[256];
-        regerror(rc, &rx, msg, sizeof msg);
-        berr(b, WEIR_ERROR, pat->off, "invalid regular expression '%s': %s", re, msg);
+        pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof msg);
+        berr(b, WEIR_ERROR, pat->off, "invalid regular expression '%.*s' at character %zu: %s",
+             (int)pat->val.s.n, pat->val.s.p, (size_t)eo, msg);
         return NULL;
       }
-      if (re) {
-        if (e->nargs > 2 && e->args[2]->op == EXPR_CONST &&
-            (e->args[2]->val.i < 0 || (size_t)e->args[2]->val.i > rx.re_nsub)) {
-          berr(b, WEIR_ERROR, e->args[2]->off,
-               "REGEXP_EXTRACT: the pattern has %zu groups, group %lld does not exist",
-               rx.re_nsub, (long long)e->args[2]->val.i);
-          regfree(&rx);
-          return NULL;
-        }
-        regfree(&rx);
+      uint32_t ngroups = 0;
+      pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &ngroups);
+      pcre2_code_free(code);
+      if (e->nargs > 2 && e->args[2]->op == EXPR_CONST && !e->args[2]->val.null &&
+          (e->args[2]->val.i < 0 || e->args[2]->val.i > (int64_t)ngroups)) {
+        berr(b, WEIR_ERROR, e->args[2]->off,
+             "REGEXP_EXTRACT: the pattern has %u groups, group %lld does not exist", ngroups,
+             (long long)e->args[2]->val.i);
+        return NULL;
       }
     }
     return e;
