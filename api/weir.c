@@ -15,6 +15,7 @@
  * whole text is known.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -30,7 +31,7 @@ struct weir {
   weir__config cfg;
   weir__err err;
   char msgbuf[WEIR_ERRMSG_MAX + 64];
-  volatile int interrupt;
+  _Atomic int interrupt; /* set by weir_interrupt, from any thread or a signal handler */
   weir__ptrvec stmts; /* statements not yet finalized */
   int job_seq;
   /* Where the last statement of a script started: line/column cache. */
@@ -129,7 +130,7 @@ int weir_errcode(weir *db) { return db ? db->err.code : WEIR_NOMEM; }
 int weir_error_offset(weir *db) { return db && db->err.code != WEIR_OK ? db->err.offset : -1; }
 
 void weir_interrupt(weir *db) {
-  if (db) db->interrupt = 1;
+  if (db) atomic_store_explicit(&db->interrupt, 1, memory_order_relaxed);
 }
 
 /* ---- engines -------------------------------------------------------------- */
@@ -323,7 +324,7 @@ int weir_prepare_from(weir *db, const char *text, int nbyte, int offset, weir_st
   if (nbyte < 0) nbyte = (int)strlen(text);
   if (offset < 0 || offset > nbyte) return misuse(db, "weir_prepare: offset out of range");
   if (next) *next = nbyte;
-  db->interrupt = 0;
+  atomic_store_explicit(&db->interrupt, 0, memory_order_relaxed);
   weir__err err;
   weir__err_clear(&err);
   weir__err_clear(&db->err);

@@ -157,7 +157,7 @@ typedef struct weir__job_stats {
  * (missing file, SQLite cannot open) leave *out NULL.
  */
 int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char *name,
-                    volatile int *interrupt, weir__job **out, weir__err *err);
+                    _Atomic int *interrupt, weir__job **out, weir__err *err);
 
 /*
  * Run the job.  For a query (plan->is_query) it returns WEIR_ROW as soon

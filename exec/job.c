@@ -49,7 +49,7 @@ struct weir__job {
   weir__ptrvec tasks;    /* task_ext* */
   weir__ptrvec channels; /* weir__channel* */
   weir__op *collect;
-  volatile int *interrupt;
+  _Atomic int *interrupt;
   _Atomic int cancel;
   _Atomic int stop_requested;
   _Atomic int running;
@@ -431,7 +431,7 @@ void weir__job_free(weir__job *job) {
 }
 
 int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char *name,
-                    volatile int *interrupt, weir__job **out, weir__err *err) {
+                    _Atomic int *interrupt, weir__job **out, weir__err *err) {
   *out = NULL;
   weir__job *job = weir__calloc(1, sizeof *job);
   if (!job) return weir__err_nomem(err);
@@ -587,7 +587,7 @@ int weir__job_run(weir__job *job, weir__err *err) {
       job->state = job_has_failed(job) ? JOB_FAILED : JOB_FINISHED;
       continue;
     }
-    if (job->interrupt && *job->interrupt) {
+    if (job->interrupt && atomic_load_explicit(job->interrupt, memory_order_relaxed)) {
       job_cancel(job);
       join_all(job);
       return WEIR_INTERRUPT;
