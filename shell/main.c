@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -157,6 +158,13 @@ static char *read_all(FILE *f, size_t *len) {
 }
 
 int main(int argc, char **argv) {
+  /* glibc grows the malloc arenas of the task threads in small steps, each
+   * an mprotect that interrupts every CPU running the process (a TLB
+   * shootdown, costly on virtual machines).  Growing by 64 MiB at a time
+   * removes most of them: Nexmark q5 at parallelism 2 spends a third less
+   * system time.  Padding that is never touched costs no memory.  This is
+   * the program's choice; embedders keep their own malloc settings. */
+  mallopt(M_TOP_PAD, 64 << 20);
   const char *file = NULL, *command = NULL, *state_dir = NULL, *mode = NULL;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
