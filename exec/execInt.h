@@ -298,6 +298,7 @@ extern const weir__connector weir__connector_sqlite;
 extern const weir__connector weir__connector_print;
 extern const weir__connector weir__connector_blackhole;
 extern const weir__connector weir__connector_nexmark;
+extern const weir__connector weir__connector_datagen;
 
 /* ---- record decoding (connectors/format_*.c) -------------------------------- */
 
