@@ -125,6 +125,14 @@ int weir__eval_const(const weir__expr *e, weir__value *out, weir__arena *scratch
  */
 int weir__key_encode(const weir__vec *cols, const int *idx, int nidx, int r, uint8_t *buf,
                      int len, int cap);
+/*
+ * The same, for a key of any length: appends to the len bytes already in
+ * buf (cap bytes) if the key fits there, else copies those bytes and the
+ * key into memory from arena.  *key is set to where the whole key is.
+ * Returns its length, or -1 when out of memory.
+ */
+int weir__key_encode_any(const weir__vec *cols, const int *idx, int nidx, int r, uint8_t *buf,
+                         int len, int cap, weir__arena *arena, uint8_t **key);
 /* Decode one value of the given type from key bytes at *pos; string bytes
  * are copied into arena.  Returns 0, or -1 if the bytes are malformed. */
 int weir__key_decode(const uint8_t *buf, int len, int *pos, int type, weir__value *out,

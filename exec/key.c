@@ -81,6 +81,26 @@ int weir__key_encode(const weir__vec *cols, const int *idx, int nidx, int r, uin
   return len;
 }
 
+int weir__key_encode_any(const weir__vec *cols, const int *idx, int nidx, int r, uint8_t *buf,
+                         int len, int cap, weir__arena *arena, uint8_t **key) {
+  int n = weir__key_encode(cols, idx, nidx, r, buf, len, cap);
+  if (n >= 0) {
+    *key = buf;
+    return n;
+  }
+  /* A long key: the worst case of its encoding, then encode it there. */
+  int big = len + 16;
+  for (int k = 0; k < nidx; k++) {
+    const weir__vec *v = &cols[idx ? idx[k] : k];
+    big += 10 + (weir__type_phys(v->type) == WEIR_PHYS_STR ? 2 * (int)WEIR_VEC_STR(v)[r].n : 0);
+  }
+  uint8_t *p = weir__arena_alloc(arena, (size_t)big);
+  if (!p) return -1;
+  memcpy(p, buf, (size_t)len);
+  *key = p;
+  return weir__key_encode(cols, idx, nidx, r, p, len, big);
+}
+
 int weir__key_decode(const uint8_t *buf, int len, int *pos, int type, weir__value *out,
                      weir__arena *arena) {
   int p = *pos;

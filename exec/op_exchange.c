@@ -91,25 +91,13 @@ static int x_push(weir__op *op, int port, weir__chunk *c) {
   }
   uint8_t kb[512];
   int maxpar = x->maxpar;
+  weir__arena_reset(&op->scratch); /* long keys of the previous chunk */
   for (int r = 0; r < c->n; r++) {
-    int len = weir__key_encode(c->cols, p->edge_keys, p->nedge_keys, r, kb, 0, (int)sizeof kb);
-    uint64_t h;
-    if (len >= 0) {
-      h = weir__hash64(kb, (size_t)len);
-    } else {
-      /* A long key: encode it in scratch memory. */
-      int big = 64;
-      for (int k = 0; k < p->nedge_keys; k++) {
-        const weir__vec *v = &c->cols[p->edge_keys[k]];
-        if (weir__type_phys(v->type) == WEIR_PHYS_STR) big += 2 * (int)WEIR_VEC_STR(v)[r].n + 8;
-        else big += 9;
-      }
-      uint8_t *tmp = weir__malloc((size_t)big);
-      if (!tmp) return weir__err_nomem(op->err);
-      len = weir__key_encode(c->cols, p->edge_keys, p->nedge_keys, r, tmp, 0, big);
-      h = weir__hash64(tmp, (size_t)len);
-      weir__free(tmp);
-    }
+    uint8_t *key;
+    int len = weir__key_encode_any(c->cols, p->edge_keys, p->nedge_keys, r, kb, 0, (int)sizeof kb,
+                                   &op->scratch, &key);
+    if (len < 0) return weir__err_nomem(op->err);
+    uint64_t h = weir__hash64(key, (size_t)len);
     int kg = (int)(h % (uint64_t)maxpar);
     x->targets[r] = (int)((int64_t)kg * x->nouts / maxpar);
   }

@@ -98,18 +98,10 @@ static int gagg_push(weir__op *op, int port, weir__chunk *c) {
     if (!p->partial && c->kind && c->kind[r] != WEIR_INSERT)
       return weir__op_fail(op, WEIR_UNSUPPORTED, "GROUP BY over an updating input is not "
                                                  "supported yet");
-    int klen = weir__key_encode(c->cols, g->real_cols, g->nreal, r, buf, 0, (int)sizeof buf);
-    uint8_t *key = buf;
-    if (klen < 0) {
-      int big = 16;
-      for (int k = 0; k < g->nreal; k++) {
-        const weir__vec *v = &c->cols[g->real_cols[k]];
-        big += 10 + (weir__type_phys(v->type) == WEIR_PHYS_STR ? 2 * (int)WEIR_VEC_STR(v)[r].n : 0);
-      }
-      key = weir__arena_alloc(&op->scratch, (size_t)big);
-      if (!key) return weir__err_nomem(op->err);
-      klen = weir__key_encode(c->cols, g->real_cols, g->nreal, r, key, 0, big);
-    }
+    uint8_t *key;
+    int klen = weir__key_encode_any(c->cols, g->real_cols, g->nreal, r, buf, 0, (int)sizeof buf,
+                                    &op->scratch, &key);
+    if (klen < 0) return weir__err_nomem(op->err);
     int inserted;
     int64_t e = weir__ktable_upsert(&g->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
                                     &inserted);

@@ -66,18 +66,9 @@ static int local_push(weir__op *op, int port, weir__chunk *c) {
       memcpy(buf, &slice, 8);
       len = 8;
     }
-    int klen = weir__key_encode(c->cols, p->keys, p->nkeys, r, buf, len, (int)sizeof buf);
-    if (klen < 0) {
-      int big = len + 16;
-      for (int k = 0; k < p->nkeys; k++) {
-        const weir__vec *v = &c->cols[p->keys[k]];
-        big += 10 + (weir__type_phys(v->type) == WEIR_PHYS_STR ? 2 * (int)WEIR_VEC_STR(v)[r].n : 0);
-      }
-      key = weir__arena_alloc(&op->scratch, (size_t)big);
-      if (!key) return weir__err_nomem(op->err);
-      memcpy(key, buf, (size_t)len);
-      klen = weir__key_encode(c->cols, p->keys, p->nkeys, r, key, len, big);
-    }
+    int klen = weir__key_encode_any(c->cols, p->keys, p->nkeys, r, buf, len, (int)sizeof buf,
+                                    &op->scratch, &key);
+    if (klen < 0) return weir__err_nomem(op->err);
     int inserted;
     int64_t e = weir__ktable_upsert(&l->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
                                     &inserted);

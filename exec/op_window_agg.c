@@ -116,20 +116,21 @@ static slice *slice_get(wagg_op *w, int64_t start) {
  * or scratch memory for very long keys); -1 on out-of-memory. */
 static int encode_key(wagg_op *w, const weir__chunk *c, int r, uint8_t *buf, int cap,
                       uint8_t **key) {
-  int len = weir__key_encode(c->cols, w->real_cols, w->nreal, r, buf, 0, cap);
-  if (len >= 0) {
-    *key = buf;
-    return len;
-  }
-  int big = 16;
-  for (int k = 0; k < w->nreal; k++) {
-    const weir__vec *v = &c->cols[w->real_cols[k]];
-    big += 10 + (weir__type_phys(v->type) == WEIR_PHYS_STR ? 2 * (int)WEIR_VEC_STR(v)[r].n : 0);
-  }
-  uint8_t *p = weir__arena_alloc(&w->base.scratch, (size_t)big);
-  if (!p) return -1;
-  *key = p;
-  return weir__key_encode(c->cols, w->real_cols, w->nreal, r, p, 0, big);
+  return weir__key_encode_any(c->cols, w->real_cols, w->nreal, r, buf, 0, cap, &w->base.scratch,
+                              key);
+}
+
+/* The entry of row r's key in the slice starting at start (created if new), or -1 when
+ * out of memory; *sl is set to the slice. */
+static int64_t slice_entry(wagg_op *w, const weir__chunk *c, int r, int64_t start, slice **sl) {
+  uint8_t buf[512], *key;
+  slice *s = *sl = slice_get(w, start);
+  if (!s) return -1;
+  int klen = encode_key(w, c, r, buf, (int)sizeof buf, &key);
+  if (klen < 0) return -1;
+  int inserted;
+  return weir__ktable_upsert(&s->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
+                             &inserted);
 }
 
 /* Merge partial aggregates from the local halves (two-phase). */
@@ -142,21 +143,14 @@ static int wagg_push_partial(wagg_op *w, weir__chunk *c) {
   weir__acc tmp[64];
   weir__acc *src = p->nagg <= 64 ? tmp : weir__arena_alloc(&op->scratch, sizeof(weir__acc) * (size_t)p->nagg);
   if (!src) return weir__err_nomem(op->err);
-  uint8_t buf[512];
   for (int r = 0; r < c->n; r++) {
     int64_t start = slices[r];
     if (weir__window_last_start(win, start) + win->size - 1 <= op->watermark) {
       op->m.late_dropped += rows[r];
       continue;
     }
-    slice *s = slice_get(w, start);
-    if (!s) return weir__err_nomem(op->err);
-    uint8_t *key;
-    int klen = encode_key(w, c, r, buf, (int)sizeof buf, &key);
-    if (klen < 0) return weir__err_nomem(op->err);
-    int inserted;
-    int64_t e = weir__ktable_upsert(&s->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
-                                    &inserted);
+    slice *s;
+    int64_t e = slice_entry(w, c, r, start, &s);
     if (e < 0) return weir__err_nomem(op->err);
     for (int j = 0; j < p->nagg; j++) weir__acc_from_partial(&p->aggs[j], c, p->aggs[j].arg, r, &src[j]);
     int rc = weir__acc_merge(p->aggs, p->nagg, weir__ktable_payload(&s->kt, (uint32_t)e), src,
@@ -174,7 +168,6 @@ static int wagg_push(weir__op *op, int port, weir__chunk *c) {
   if (p->partial) return wagg_push_partial(w, c);
   const weir__vec *tv = &c->cols[win->time_col];
   const int64_t *ts = WEIR_VEC_I64(tv);
-  uint8_t buf[512];
   int n = c->n;
   /* Pass 1: find (slice, entry) of every row; inserting may move
    * payloads, so pointers are taken in pass 2. */
@@ -188,14 +181,8 @@ static int wagg_push(weir__op *op, int port, weir__chunk *c) {
       w->row_slice[r] = NULL;
       continue;
     }
-    slice *s = slice_get(w, start);
-    if (!s) return weir__err_nomem(op->err);
-    uint8_t *key;
-    int klen = encode_key(w, c, r, buf, (int)sizeof buf, &key);
-    if (klen < 0) return weir__err_nomem(op->err);
-    int inserted;
-    int64_t e = weir__ktable_upsert(&s->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
-                                    &inserted);
+    slice *s;
+    int64_t e = slice_entry(w, c, r, start, &s);
     if (e < 0) return weir__err_nomem(op->err);
     w->row_slice[r] = s;
     w->row_entry[r] = e;

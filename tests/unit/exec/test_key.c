@@ -497,6 +497,35 @@ static void test_sort_both_ways(void **state) {
   free(by_key);
 }
 
+/* A key too long for the caller's buffer goes to the arena, after a copy of the
+ * bytes already in the buffer; a short one stays in the buffer.  Both encode the
+ * same bytes as weir__key_encode into a buffer large enough. */
+static void test_encode_any_long_keys(void **state) {
+  (void)state;
+  weir__arena arena;
+  weir__arena_init(&arena, 256);
+  static char text[3000];
+  memset(text, '\0', sizeof text); /* every NUL is escaped: the worst case of the encoding */
+  for (int i = 0; i < 3000; i += 7) text[i] = 'x';
+  one o;
+  one_str(&o, text, sizeof text);
+  uint8_t small[64], big[8192], *key;
+  memcpy(small, "PREFIX!!", 8);
+  memcpy(big, "PREFIX!!", 8);
+  int want = weir__key_encode(&o.v, NULL, 1, 0, big, 8, (int)sizeof big);
+  assert_true(want > (int)sizeof small);
+  int got = weir__key_encode_any(&o.v, NULL, 1, 0, small, 8, (int)sizeof small, &arena, &key);
+  assert_int_equal(got, want);
+  assert_ptr_not_equal(key, small);
+  assert_memory_equal(key, big, (size_t)want);
+  one_str(&o, "ab", 2);
+  got = weir__key_encode_any(&o.v, NULL, 1, 0, small, 8, (int)sizeof small, &arena, &key);
+  assert_ptr_equal(key, small);
+  assert_int_equal(got, weir__key_encode(&o.v, NULL, 1, 0, big, 8, (int)sizeof big));
+  assert_memory_equal(small, big, (size_t)got);
+  weir__arena_free(&arena);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exact_bytes),
@@ -508,6 +537,7 @@ int main(void) {
       cmocka_unit_test(test_order_doubles),
       cmocka_unit_test(test_order_strings),
       cmocka_unit_test(test_sort_both_ways),
+      cmocka_unit_test(test_encode_any_long_keys),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
