@@ -150,6 +150,7 @@ struct weir__task {
   pthread_t thread;
   int started;
   int64_t input_wm; /* watermark delivered into the chain */
+  int idle_out;     /* every live input is idle, and so the output was declared */
 };
 
 /* Send a message from a task, blocking while the channel is full; returns
@@ -271,6 +272,9 @@ typedef struct weir__opt_spec {
   const char *choices;
   const char *def;
 } weir__opt_spec;
+
+/* Options every source connector accepts (read by the runtime, job.c). */
+#define WEIR_SOURCE_OPTS {"scan.idle-timeout", OPT_DURATION, 0, NULL, NULL}
 
 typedef struct weir__connector {
   const char *name;

@@ -190,10 +190,28 @@ static int finish_chain(weir__task *t) {
   return WEIR_OK;
 }
 
+/* The source's idle timeout in ms: the table's 'scan.idle-timeout', else
+ * the configuration's 'table.exec.source.idle-timeout'; 0 = never idle. */
+static int64_t source_idle_timeout(const weir__job *job, const weir__op *src) {
+  const weir__table *tab = src->plan->table;
+  const char *v = tab ? weir__table_option(tab, "scan.idle-timeout") : NULL;
+  int64_t ms = 0;
+  if (!v || weir__parse_duration(v, &ms))
+    ms = weir__config_get_int(job->cfg, "table.exec.source.idle-timeout");
+  return ms > 0 ? ms : 0;
+}
+
 static int run_source_task(weir__task *t) {
   weir__job *job = t->job;
   weir__op *src = t->chain[0];
   int64_t last_flush = now_ms();
+  /* Idleness (as Flink's WatermarkStrategy.withIdleness): a source
+   * subtask that emits no row for the idle timeout declares itself idle,
+   * and its consumers leave it out of their minimum watermark until it
+   * sends again. */
+  int64_t idle_ms = source_idle_timeout(job, src);
+  int64_t last_active = last_flush, seen_rows = 0;
+  int idle = 0;
   for (;;) {
     if (atomic_load(&job->cancel)) return WEIR_INTERRUPT;
     if (atomic_load(&job->stop_requested)) return finish_chain(t);
@@ -205,11 +223,23 @@ static int run_source_task(weir__task *t) {
     }
     if (rc != WEIR_OK) return rc;
     int64_t now = now_ms();
+    if (src->m.rows_out != seen_rows) {
+      seen_rows = src->m.rows_out;
+      last_active = now;
+      idle = 0;
+    } else if (idle_ms && !idle && now - last_active >= idle_ms) {
+      if ((rc = weir__op_emit_idle(src))) return rc;
+      idle = 1;
+    }
     if (src->resume_ns) {
       /* Nothing due yet (a paced source): send what waits, then sleep. */
       if ((rc = flush_chain(t))) return rc;
       last_flush = now;
-      int64_t wait_ms = (src->resume_ns - now_ns()) / 1000000;
+      /* Rounded up: a wait under 1 ms must sleep, not spin. */
+      int64_t wait_ms = (src->resume_ns - now_ns() + 999999) / 1000000;
+      /* Wake in time to declare idleness. */
+      if (idle_ms && !idle && wait_ms > last_active + idle_ms - now)
+        wait_ms = last_active + idle_ms - now;
       if (wait_ms > 0) {
         uint64_t seq = weir__doorbell_seq(&t->bell);
         weir__doorbell_wait(&t->bell, seq, wait_ms);
@@ -225,14 +255,26 @@ static int run_source_task(weir__task *t) {
 /* Deliver the minimum watermark of the live inputs into the chain. */
 static int advance_watermark(weir__task *t) {
   int64_t wm = WEIR_WATERMARK_MAX;
-  int live = 0;
+  int live = 0, idle = 0;
   for (int i = 0; i < t->ninputs; i++) {
     weir__channel *ch = t->inputs[i];
-    if (ch->ended || ch->idle) continue;
+    if (ch->ended) continue;
+    if (ch->idle) {
+      idle++;
+      continue;
+    }
     live++;
     if (ch->wm < wm) wm = ch->wm;
   }
-  if (!live) return WEIR_OK;
+  if (!live) {
+    /* Every input that has not ended is idle: so is this task's output. */
+    if (idle && !t->idle_out) {
+      t->idle_out = 1;
+      return weir__op_emit_idle(t->chain[0]);
+    }
+    return WEIR_OK;
+  }
+  t->idle_out = 0;
   if (wm > t->input_wm) {
     t->input_wm = wm;
     return weir__op_deliver_watermark(t->chain[0], wm);

@@ -26,6 +26,9 @@ static const struct {
      "longest time a partly filled chunk waits before it is sent on"},
     {"pipeline.name", V_STRING, "", NULL,
      "name of the job started by the next INSERT (default: insert-N)"},
+    {"table.exec.source.idle-timeout", V_DURATION, "0 ms", NULL,
+     "a source subtask that emits nothing for this long is idle and left out of the "
+     "watermark (0: never); a table's 'scan.idle-timeout' overrides it"},
     {"table.exec.source.max-rows-per-chunk", V_INT_POS, "1024", NULL,
      "most rows a source puts in one chunk (1..1024)"},
 };

@@ -28,6 +28,7 @@ static const weir__opt_spec datagen_opts[] = {{"connector", OPT_STRING, 1, NULL,
                                               {"rows-per-second", OPT_INT, 0, NULL, "10000"},
                                               {"number-of-rows", OPT_INT, 0, NULL, NULL},
                                               {"seed", OPT_INT, 0, NULL, "0"},
+                                              WEIR_SOURCE_OPTS,
                                               {NULL, 0, 0, NULL, NULL}};
 
 static const char *const field_props[] = {"kind", "min", "max", "length", "start", "end"};

@@ -40,6 +40,7 @@ static const weir__opt_spec file_opts[] = {
     {"connector", OPT_STRING, 1, NULL, NULL},
     {"path", OPT_STRING, 1, NULL, NULL},
     {"format", OPT_ENUM, 1, "csv|json", NULL},
+    WEIR_SOURCE_OPTS,
     {"format.error-policy", OPT_ENUM, 0, "fail|skip", "fail"},
     {NULL, 0, 0, NULL, NULL}};
 

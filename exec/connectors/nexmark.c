@@ -30,6 +30,7 @@ static const weir__opt_spec nexmark_opts[] = {
     {"connector", OPT_STRING, 1, NULL, NULL},
     {"nexmark.table", OPT_ENUM, 1, "person|auction|bid", NULL},
     {"events", OPT_INT, 0, NULL, "0"},
+    WEIR_SOURCE_OPTS,
     {"nexmark.events-per-second", OPT_INT, 0, NULL, "10000"},
     {"nexmark.seed", OPT_INT, 0, NULL, "0"},
     {"nexmark.out-of-order-group-size", OPT_INT, 0, NULL, "1"},
@@ -497,18 +498,24 @@ static int src_poll(weir__op *op) {
   weir__chunk_reset(out);
   int want_kind = s->kind;
   int64_t step = s->nsplits;
-  int64_t last_ts = 0;
+  /* Paced: only the events whose time has come on the wall clock. */
+  int64_t now_ev = s->pace ? s->base_ms + (now_ns() - s->pace_start_ns) / 1000000 : INT64_MAX;
   while (out->n < out->cap) {
     int64_t k = s->next_k;
     if (s->events > 0 && k >= s->events) break;
-    s->next_k += step;
     int64_t n = adjusted(s, k);
+    int64_t ts = event_time(s, n);
+    if (ts > now_ev) {
+      /* Not due yet: come back when it is (the task sleeps meanwhile). */
+      op->resume_ns = s->pace_start_ns + (ts - s->base_ms) * 1000000;
+      if (out->n == 0) return WEIR_OK;
+      break;
+    }
+    s->next_k += step;
     int64_t e = n; /* first event id 0 */
     int64_t epoch = e / 50, offset = e % 50;
     int kind = offset == 0 ? T_PERSON : offset <= 3 ? T_AUCTION : T_BID;
     if (kind != want_kind) continue;
-    int64_t ts = event_time(s, n);
-    last_ts = ts;
     int r = out->n;
     switch (kind) {
     case T_BID: gen_bid(s, e, epoch, ts, r); break;
@@ -518,15 +525,6 @@ static int src_poll(weir__op *op) {
     out->n++;
   }
   if (out->n == 0) return WEIR_DONE;
-  if (s->pace) {
-    /* Emit no earlier than the wall-clock time of the last event. */
-    int64_t due_ns = s->pace_start_ns + (last_ts - s->base_ms) * 1000000;
-    int64_t wait = due_ns - now_ns();
-    if (wait > 0) {
-      struct timespec ts = {wait / 1000000000, wait % 1000000000};
-      nanosleep(&ts, NULL);
-    }
-  }
   return weir__op_emit(op, out);
 }
 
