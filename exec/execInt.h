@@ -53,6 +53,9 @@ typedef struct weir__op_vtab {
   /* All input has arrived (after the final watermark): emit what is
    * left and flush (NULL: nothing). */
   int (*finish)(weir__op *op);
+  /* Send on what is buffered: the buffer timeout expired or the input is
+   * idle (NULL: nothing buffered). */
+  int (*flush)(weir__op *op);
   /* Free everything; called once, after finish or on cancel/failure. */
   void (*close)(weir__op *op);
 } weir__op_vtab;

@@ -93,11 +93,23 @@ int weir__op_emit_watermark(weir__op *op, int64_t wm) {
   return op->next ? weir__op_deliver_watermark(op->next, wm) : WEIR_OK;
 }
 
-int weir__op_emit_idle(weir__op *op) {
+/* Flush op and the operators after it in its chain, in order, so that
+ * what one sends on reaches the next before that flushes. */
+static int flush_from(weir__op *op) {
   for (weir__op *o = op; o; o = o->next) {
-    if (o->vt == &weir__op_exchange_vtab) return weir__op_exchange_flush(o) == WEIR_OK
-                                                 ? weir__op_exchange_idle(o)
-                                                 : o->err->code;
+    if (o->vt->flush) {
+      int rc = o->vt->flush(o);
+      if (rc) return rc;
+    }
+  }
+  return WEIR_OK;
+}
+
+int weir__op_emit_idle(weir__op *op) {
+  int rc = flush_from(op);
+  if (rc) return rc;
+  for (weir__op *o = op; o; o = o->next) {
+    if (o->vt == &weir__op_exchange_vtab) return weir__op_exchange_idle(o);
   }
   return WEIR_OK;
 }
@@ -166,16 +178,8 @@ static int job_has_failed(weir__job *job) {
 
 /* ---- tasks --------------------------------------------------------------------------- */
 
-/* Flush the exchanges of a chain (buffer timeout, idle source). */
-static int flush_chain(weir__task *t) {
-  for (int i = 0; i < t->nops; i++) {
-    if (t->chain[i]->vt == &weir__op_exchange_vtab) {
-      int rc = weir__op_exchange_flush(t->chain[i]);
-      if (rc) return rc;
-    }
-  }
-  return WEIR_OK;
-}
+/* Flush a chain's buffers (buffer timeout, paused source). */
+static int flush_chain(weir__task *t) { return flush_from(t->chain[0]); }
 
 /* The chain's input has ended: finish every operator, head to tail (the
  * exchange at the end sends what is buffered and end-of-input). */

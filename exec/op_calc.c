@@ -257,7 +257,7 @@ static int calc_push(weir__op *op, int port, weir__chunk *in) {
     ext = *in;
     ext.ncol = c->nin + c->ndef;
     ext.cols = c->ext_cols;
-    memcpy(c->ext_cols, in->cols, (size_t)c->nin * sizeof(weir__vec));
+    if (c->nin) memcpy(c->ext_cols, in->cols, (size_t)c->nin * sizeof(weir__vec));
     memset(c->ext_cols + c->nin, 0, (size_t)c->ndef * sizeof(weir__vec));
     if ((rc = eval_defs(c, &ext, 1))) return rc;
     cur = &ext;

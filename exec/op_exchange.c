@@ -175,4 +175,5 @@ const weir__op_vtab weir__op_exchange_vtab = {.name = "Exchange",
                                               .push = x_push,
                                               .on_watermark = x_on_watermark,
                                               .finish = x_finish,
+                                              .flush = weir__op_exchange_flush,
                                               .close = x_close};

@@ -3,15 +3,26 @@
  * chained to its input so that the keyed exchange after it carries partial
  * aggregates instead of rows.
  *
- * For every chunk it folds the rows into accumulators per key (and, for a
- * window aggregation, per slice of time), then emits one partial row per
- * (slice, key): the keys, the slice start, the number of rows folded and
- * two columns per aggregate.  The global half merges them; it also decides
- * lateness, counting the rows a late partial stands for.
+ * It folds rows into accumulators per key (and, for a window aggregation,
+ * per slice of time) across chunks, as Flink's mini-batch local
+ * aggregation does, and emits one partial row per (slice, key): the keys,
+ * the slice start, the number of rows folded and two columns per
+ * aggregate.  The global half merges them; it also decides lateness,
+ * counting the rows a late partial stands for.
  *
- * Watermarks pass through.  State: none between chunks.
+ * The partials go out (flush) when the table holds LOCAL_MAX_ENTRIES
+ * entries, when the task's buffer timeout expires or its input goes idle,
+ * at the end of the input, and before a watermark that could fire a
+ * window containing a buffered slice, so the global half never sees a
+ * partial after the watermark that makes it late.  Other watermarks pass
+ * straight through.  State: only this buffer, which is empty after every
+ * flush.
  */
 #include "exec/execInt.h"
+
+/* Entries buffered before a flush: enough to fold several chunks of hot
+ * keys into one partial each, small enough to stay in cache. */
+#define LOCAL_MAX_ENTRIES 8192
 
 typedef struct local_op {
   weir__op base;
@@ -25,6 +36,7 @@ typedef struct local_op {
   weir__acc **rowacc;
   weir__arena **rowarena;
   int64_t *entry;
+  int64_t min_slice; /* windowed: the earliest buffered slice */
 } local_op;
 
 static int local_open(weir__op *op) {
@@ -42,6 +54,7 @@ static int local_open(weir__op *op) {
   if (!l->key_types || !l->key_out || !l->rowacc || !l->rowarena || !l->entry || !l->out ||
       weir__ktable_init(&l->kt, sizeof(int64_t) + l->accsize))
     return weir__err_nomem(op->err);
+  l->min_slice = INT64_MAX;
   for (int i = 0; i < p->nkeys; i++) {
     l->key_types[i] = p->input->types[p->keys[i]];
     l->key_out[i] = i;
@@ -49,44 +62,13 @@ static int local_open(weir__op *op) {
   return WEIR_OK;
 }
 
-static int local_push(weir__op *op, int port, weir__chunk *c) {
+/* Emit a partial row per buffered (slice, key) and empty the buffer. */
+static int local_flush(weir__op *op) {
   local_op *l = (local_op *)op;
   const weir__pop *p = op->plan;
-  weir__arena_reset(&op->scratch);
-  weir__ktable_clear(&l->kt);
-  const int64_t *ts = l->windowed ? WEIR_VEC_I64(&c->cols[p->window.time_col]) : NULL;
-  uint8_t buf[520];
-  for (int r = 0; r < c->n; r++) {
-    if (c->kind && c->kind[r] != WEIR_INSERT)
-      return weir__op_fail(op, WEIR_UNSUPPORTED, "aggregating an updating input is not supported yet");
-    int len = 0;
-    uint8_t *key = buf;
-    if (l->windowed) {
-      int64_t slice = weir__window_align(ts[r], l->g, p->window.offset);
-      memcpy(buf, &slice, 8);
-      len = 8;
-    }
-    int klen = weir__key_encode_any(c->cols, p->keys, p->nkeys, r, buf, len, (int)sizeof buf,
-                                    &op->scratch, &key);
-    if (klen < 0) return weir__err_nomem(op->err);
-    int inserted;
-    int64_t e = weir__ktable_upsert(&l->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
-                                    &inserted);
-    if (e < 0) return weir__err_nomem(op->err);
-    l->entry[r] = e;
-  }
-  for (int r = 0; r < c->n; r++) {
-    int64_t *rows = weir__ktable_payload(&l->kt, (uint32_t)l->entry[r]);
-    (*rows)++;
-    l->rowacc[r] = (weir__acc *)(rows + 1);
-    l->rowarena[r] = &l->kt.keys;
-  }
-  int rc = weir__acc_update(p->aggs, p->nagg, c, c->n, l->rowacc, l->rowarena, op->err);
-  if (rc) return rc;
-  /* One partial row per (slice, key). */
   weir__chunk *out = l->out;
   weir__chunk_reset(out);
-  int base = p->nkeys + (l->windowed ? 1 : 0);
+  int rc, base = p->nkeys + (l->windowed ? 1 : 0);
   for (uint32_t e = 0; e < l->kt.n; e++) {
     int r = out->n;
     uint32_t klen;
@@ -112,8 +94,66 @@ static int local_push(weir__op *op, int port, weir__chunk *c) {
       weir__chunk_reset(out);
     }
   }
-  return weir__op_emit(op, out);
+  rc = weir__op_emit(op, out);
+  weir__chunk_reset(out);
+  /* The partials' strings point into the table's key arena: emitted
+   * chunks are consumed (copied by the exchange) before this returns. */
+  weir__ktable_clear(&l->kt);
+  l->min_slice = INT64_MAX;
+  return rc;
 }
+
+static int local_push(weir__op *op, int port, weir__chunk *c) {
+  local_op *l = (local_op *)op;
+  const weir__pop *p = op->plan;
+  weir__arena_reset(&op->scratch);
+  const int64_t *ts = l->windowed ? WEIR_VEC_I64(&c->cols[p->window.time_col]) : NULL;
+  uint8_t buf[520];
+  for (int r = 0; r < c->n; r++) {
+    if (c->kind && c->kind[r] != WEIR_INSERT)
+      return weir__op_fail(op, WEIR_UNSUPPORTED, "aggregating an updating input is not supported yet");
+    int len = 0;
+    uint8_t *key = buf;
+    if (l->windowed) {
+      int64_t slice = weir__window_align(ts[r], l->g, p->window.offset);
+      if (slice < l->min_slice) l->min_slice = slice;
+      memcpy(buf, &slice, 8);
+      len = 8;
+    }
+    int klen = weir__key_encode_any(c->cols, p->keys, p->nkeys, r, buf, len, (int)sizeof buf,
+                                    &op->scratch, &key);
+    if (klen < 0) return weir__err_nomem(op->err);
+    int inserted;
+    int64_t e = weir__ktable_upsert(&l->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
+                                    &inserted);
+    if (e < 0) return weir__err_nomem(op->err);
+    l->entry[r] = e;
+  }
+  for (int r = 0; r < c->n; r++) {
+    int64_t *rows = weir__ktable_payload(&l->kt, (uint32_t)l->entry[r]);
+    (*rows)++;
+    l->rowacc[r] = (weir__acc *)(rows + 1);
+    l->rowarena[r] = &l->kt.keys;
+  }
+  int rc = weir__acc_update(p->aggs, p->nagg, c, c->n, l->rowacc, l->rowarena, op->err);
+  if (rc) return rc;
+  if (l->kt.n >= LOCAL_MAX_ENTRIES - WEIR_CHUNK_CAP) return local_flush(op);
+  return WEIR_OK;
+}
+
+static int local_on_watermark(weir__op *op, int64_t wm) {
+  local_op *l = (local_op *)op;
+  const weir__window *win = &op->plan->window;
+  /* The earliest window that holds a buffered slice fires at this
+   * watermark: its partials must reach the global half first. */
+  if (l->kt.n && (!l->windowed || weir__window_first_start(win, l->min_slice) + win->size - 1 <= wm)) {
+    int rc = local_flush(op);
+    if (rc) return rc;
+  }
+  return weir__op_emit_watermark(op, wm);
+}
+
+static int local_finish(weir__op *op) { return local_flush(op); }
 
 static void local_close(weir__op *op) {
   local_op *l = (local_op *)op;
@@ -130,4 +170,7 @@ const weir__op_vtab weir__op_local_agg_vtab = {.name = "LocalAggregate",
                                                .size = sizeof(local_op),
                                                .open = local_open,
                                                .push = local_push,
+                                               .on_watermark = local_on_watermark,
+                                               .finish = local_finish,
+                                               .flush = local_flush,
                                                .close = local_close};
