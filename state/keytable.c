@@ -41,8 +41,13 @@ void weir__ktable_free(weir__ktable *kt) {
 
 static int grow_slots(weir__ktable *kt) {
   uint32_t cap = (kt->mask + 1) * 2;
-  uint64_t *slots = weir__calloc(cap, sizeof(uint64_t));
+  /* malloc + memset, not calloc: calloc's fresh pages map the shared zero
+   * page, and the probes below would read them before writing, so each
+   * page would fault twice, the second time with a copy and a TLB
+   * shootdown across every CPU running this process. */
+  uint64_t *slots = weir__malloc((size_t)cap * sizeof(uint64_t));
   if (!slots) return -1;
+  memset(slots, 0, (size_t)cap * sizeof(uint64_t));
   uint32_t mask = cap - 1;
   for (uint32_t e = 0; e < kt->n; e++) {
     uint64_t h = rec(kt, e)->hash;
