@@ -44,4 +44,61 @@ void weir__ktable_clear(weir__ktable *kt);
 /* Bytes of memory the table holds (for figures). */
 size_t weir__ktable_memory(const weir__ktable *kt);
 
+/*
+ * Snapshot files (checkpoints and savepoints, DESIGN section 7).
+ *
+ * Layout: the magic "WEIRSNP1", the payload, then the XXH3-64 of every
+ * preceding byte (8 bytes, little-endian).  Integers in the payload are
+ * little-endian.  A writer writes PATH.tmp and, on commit, appends the
+ * checksum, fsyncs, renames it to PATH and fsyncs the directory, so PATH
+ * either does not exist or is whole.  A reader loads the file and checks
+ * magic, length and checksum before anything is parsed: a truncated,
+ * partial or corrupted file is reported (WEIR_CORRUPT), never loaded.
+ *
+ * Fault injection for tests: when the environment variable
+ * WEIR_FAIL_WRITE_AFTER is N > 0, the N-th snapshot write of the process
+ * and every later one fail with ENOSPC, as a full disk would.
+ */
+typedef struct weir__snap_writer {
+  int fd;
+  char *path, *tmp;
+  void *hash; /* XXH3 state */
+  uint64_t bytes;
+  size_t n;
+  uint8_t buf[1 << 16];
+} weir__snap_writer;
+
+/* Start PATH (through PATH.tmp).  WEIR_OK, WEIR_IOERR or WEIR_NOMEM (err set). */
+int weir__snap_open(weir__snap_writer *w, const char *path, weir__err *err);
+int weir__snap_put(weir__snap_writer *w, const void *p, size_t n, weir__err *err);
+int weir__snap_put_u64(weir__snap_writer *w, uint64_t v, weir__err *err);
+/* A length (u32) and the bytes. */
+int weir__snap_put_bytes(weir__snap_writer *w, const void *p, uint32_t n, weir__err *err);
+/* Checksum, fsync, rename into place.  The writer is closed either way. */
+int weir__snap_commit(weir__snap_writer *w, weir__err *err);
+/* Close and remove the temporary file. */
+void weir__snap_abort(weir__snap_writer *w);
+
+typedef struct weir__snap_reader {
+  uint8_t *data;
+  size_t n;   /* payload end (before the checksum) */
+  size_t pos; /* next byte to read */
+  char *path;
+} weir__snap_reader;
+
+/* Load and verify PATH.  WEIR_OK, WEIR_NOTFOUND, WEIR_IOERR, WEIR_CORRUPT or WEIR_NOMEM. */
+int weir__snap_load(weir__snap_reader *r, const char *path, weir__err *err);
+/* Read the next n bytes / u64 / length-prefixed bytes (a view into the
+ * loaded data).  WEIR_CORRUPT when the payload ends early. */
+int weir__snap_get(weir__snap_reader *r, void *p, size_t n, weir__err *err);
+int weir__snap_get_u64(weir__snap_reader *r, uint64_t *v, weir__err *err);
+int weir__snap_get_bytes(weir__snap_reader *r, const uint8_t **p, uint32_t *n, weir__err *err);
+int weir__snap_at_end(const weir__snap_reader *r);
+void weir__snap_close(weir__snap_reader *r);
+
+/* fsync the directory dir (after a rename or unlink in it). */
+int weir__fsync_dir(const char *dir, weir__err *err);
+/* Remove dir and everything below it; missing is fine.  0 or -1 (errno). */
+int weir__remove_tree(const char *dir);
+
 #endif
