@@ -551,7 +551,7 @@ static int start_job(weir_stmt *st, weir__err *err) {
   else
     snprintf(name, sizeof name, "%s-%d", st->ast->kind == STMT_INSERT ? "insert" : "query",
              ++db->job_seq);
-  return weir__job_start(st->plan, &db->cfg, name, &db->interrupt, &st->job, err);
+  return weir__job_start(st->plan, &db->cfg, name, db->state_dir, &db->interrupt, &st->job, err);
 }
 
 static int step_fail(weir_stmt *st, weir__err *err) {

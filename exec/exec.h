@@ -165,6 +165,7 @@ typedef struct weir__job_stats {
  * (missing file, SQLite cannot open) leave *out NULL.
  */
 int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char *name,
+                    const char *state_dir,
                     _Atomic int *interrupt, weir__job **out, weir__err *err);
 
 /*

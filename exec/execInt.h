@@ -46,8 +46,13 @@ typedef struct weir__op_vtab {
   /* Event time has advanced to wm: fire what is due, then forward it
    * (NULL: just forward). */
   int (*on_watermark)(weir__op *op, int64_t wm);
-  /* Snapshot state for checkpoint id (NULL: stateless). */
+  /* Barrier id reaches this operator: send on whatever it buffers, so
+   * that it lies before the barrier downstream (exchanges also pass the
+   * barrier on to every consumer).  NULL: nothing buffered. */
   int (*on_barrier)(weir__op *op, int64_t id);
+  /* Write the operator's state for the checkpoint in progress, after
+   * on_barrier (NULL: stateless). */
+  int (*snapshot)(weir__op *op, weir__snap_writer *w);
   /* Checkpoint id is durable everywhere; sinks commit (NULL: nothing). */
   int (*notify_complete)(weir__op *op, int64_t id);
   /* All input has arrived (after the final watermark): emit what is
@@ -104,7 +109,14 @@ uint64_t weir__doorbell_seq(weir__doorbell *d);
  * timeout. */
 int weir__doorbell_wait(weir__doorbell *d, uint64_t seen, int64_t timeout_ms);
 
-typedef enum weir__msg_kind { MSG_CHUNK = 1, MSG_WATERMARK, MSG_IDLE, MSG_END } weir__msg_kind;
+/* MSG_BARRIER carries its checkpoint id in wm. */
+typedef enum weir__msg_kind {
+  MSG_CHUNK = 1,
+  MSG_WATERMARK,
+  MSG_IDLE,
+  MSG_END,
+  MSG_BARRIER
+} weir__msg_kind;
 
 typedef struct weir__msg {
   int kind;
@@ -125,6 +137,7 @@ typedef struct weir__channel {
   int64_t wm;
   int idle;
   int ended;
+  int64_t barrier; /* a barrier received and not yet aligned, else 0 */
 } weir__channel;
 
 weir__channel *weir__channel_new(weir__doorbell *consumer, weir__doorbell *producer);
@@ -154,6 +167,8 @@ struct weir__task {
   int started;
   int64_t input_wm; /* watermark delivered into the chain */
   int idle_out;     /* every live input is idle, and so the output was declared */
+  int64_t ckpt_done;     /* the last checkpoint this task took part in */
+  int64_t ckpt_notified; /* the last completed checkpoint its operators were told of */
 };
 
 /* Send a message from a task, blocking while the channel is full; returns

@@ -26,7 +26,10 @@
  * weir__job_stats_get, weir__job_free; weir__op_emit and friends for
  * operators.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "exec/execInt.h"
@@ -35,7 +38,9 @@ enum { JOB_RUNNING, JOB_FINISHED, JOB_FAILED };
 
 typedef struct task_ext {
   weir__task t;
-  weir__err err; /* the operators' errors in this task */
+  weir__err err;             /* the operators' errors in this task */
+  _Atomic int64_t ckpt_acked; /* the last checkpoint whose snapshot it finished */
+  _Atomic int finished;       /* its chain has finished (or failed) */
 } task_ext;
 
 struct weir__job {
@@ -57,7 +62,20 @@ struct weir__job {
   int started;
   weir__doorbell api_bell;
   int64_t buffer_timeout_ms;
+  /* Checkpoints (ckpt_dir NULL: none). */
+  char *ckpt_dir; /* <checkpoints>/<job name> */
+  int64_t ckpt_interval_ms, ckpt_timeout_ms;
+  int ckpt_retained, ckpt_aligned;
+  _Atomic int64_t ckpt_trigger;  /* the latest checkpoint the sources are to start */
+  _Atomic int64_t ckpt_complete; /* the latest completed checkpoint */
+  weir__doorbell coord_bell;
+  pthread_t coord;
+  int coord_started;
 };
+
+static int plan_index(const weir__pplan *plan, const weir__pop *p);
+static void *coord_main(void *arg);
+static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *err);
 
 static int64_t now_ms(void) {
   struct timespec ts;
@@ -194,6 +212,65 @@ static int finish_chain(weir__task *t) {
   return WEIR_OK;
 }
 
+/* ---- checkpoints: the task side ---------------------------------------------------- */
+
+/* Barrier id has reached this task (from its source, or aligned on every
+ * input): each operator of the chain, head to tail, sends on what it
+ * buffers and writes its state into the checkpoint's directory; the
+ * exchange at the end passes the barrier on.  Then the task acknowledges. */
+static int chain_checkpoint(weir__task *t, int64_t id) {
+  weir__job *job = t->job;
+  for (int k = 0; k < t->nops; k++) {
+    weir__op *op = t->chain[k];
+    int rc;
+    if (op->vt->on_barrier && (rc = op->vt->on_barrier(op, id))) return rc;
+    if (!op->vt->snapshot) continue;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/chk-%lld/op%d-%d.state", job->ckpt_dir, (long long)id,
+             plan_index(job->plan, op->plan), op->subtask);
+    weir__snap_writer w;
+    if ((rc = weir__snap_open(&w, path, op->err))) return rc;
+    if ((rc = op->vt->snapshot(op, &w))) {
+      weir__snap_abort(&w);
+      return rc;
+    }
+    if ((rc = weir__snap_commit(&w, op->err))) return rc;
+  }
+  t->ckpt_done = id;
+  atomic_store(&((task_ext *)t)->ckpt_acked, id);
+  weir__doorbell_ring(&job->coord_bell);
+  return WEIR_OK;
+}
+
+/* Tell the chain's operators of a newly completed checkpoint (sinks commit). */
+static int notify_checkpoints(weir__task *t) {
+  int64_t done = atomic_load(&t->job->ckpt_complete);
+  if (done <= t->ckpt_notified) return WEIR_OK;
+  t->ckpt_notified = done;
+  for (int k = 0; k < t->nops; k++) {
+    weir__op *op = t->chain[k];
+    int rc;
+    if (op->vt->notify_complete && (rc = op->vt->notify_complete(op, done))) return rc;
+  }
+  return WEIR_OK;
+}
+
+/* A barrier arrived on an input: with every live input at barrier id (in
+ * EXACTLY_ONCE mode the inputs that delivered it are held until then),
+ * take part in the checkpoint. */
+static int barrier_arrived(weir__task *t) {
+  int64_t id = 0;
+  for (int i = 0; i < t->ninputs; i++) {
+    weir__channel *ch = t->inputs[i];
+    if (ch->ended) continue;
+    if (!ch->barrier) return WEIR_OK; /* not aligned yet */
+    if (ch->barrier > id) id = ch->barrier;
+  }
+  for (int i = 0; i < t->ninputs; i++) t->inputs[i]->barrier = 0;
+  if (!id || id <= t->ckpt_done) return WEIR_OK;
+  return chain_checkpoint(t, id);
+}
+
 /* The source's idle timeout in ms: the table's 'scan.idle-timeout', else
  * the configuration's 'table.exec.source.idle-timeout'; 0 = never idle. */
 static int64_t source_idle_timeout(const weir__job *job, const weir__op *src) {
@@ -219,7 +296,11 @@ static int run_source_task(weir__task *t) {
   for (;;) {
     if (atomic_load(&job->cancel)) return WEIR_INTERRUPT;
     if (atomic_load(&job->stop_requested)) return finish_chain(t);
-    int rc = src->vt->poll(src);
+    int rc;
+    int64_t want = atomic_load(&job->ckpt_trigger);
+    if (want > t->ckpt_done && (rc = chain_checkpoint(t, want))) return rc;
+    if ((rc = notify_checkpoints(t))) return rc;
+    rc = src->vt->poll(src);
     if (rc == WEIR_DONE) {
       /* Bounded input is complete: event time is over. */
       rc = weir__op_emit_watermark(src, WEIR_WATERMARK_MAX);
@@ -298,8 +379,11 @@ static int run_consumer_task(weir__task *t) {
     for (int k = 0; k < t->ninputs; k++) {
       weir__channel *ch = t->inputs[(start + k) % t->ninputs];
       weir__msg m;
-      /* A few messages per input in turn, so that no input starves. */
-      for (int budget = 4; budget > 0 && weir__channel_try_recv(ch, &m); budget--) {
+      /* A few messages per input in turn, so that no input starves; an
+       * input held at a barrier waits for the others (alignment). */
+      for (int budget = 4; budget > 0 && !(ch->barrier && job->ckpt_aligned) &&
+                           weir__channel_try_recv(ch, &m);
+           budget--) {
         got++;
         switch (m.kind) {
         case MSG_CHUNK:
@@ -321,6 +405,11 @@ static int run_consumer_task(weir__task *t) {
           ch->ended = 1;
           ended++;
           rc = advance_watermark(t);
+          if (!rc) rc = barrier_arrived(t);
+          break;
+        case MSG_BARRIER:
+          ch->barrier = m.wm;
+          rc = barrier_arrived(t);
           break;
         }
         if (rc) return rc;
@@ -328,6 +417,7 @@ static int run_consumer_task(weir__task *t) {
     }
     start++;
     if (ended == t->ninputs) return finish_chain(t);
+    if ((rc = notify_checkpoints(t))) return rc;
     int64_t now = now_ms();
     if (now - last_flush >= job->buffer_timeout_ms) {
       if ((rc = flush_chain(t))) return rc;
@@ -346,6 +436,8 @@ static void *task_main(void *arg) {
   if (rc != WEIR_OK && rc != WEIR_INTERRUPT) job_fail(job, &te->err, rc);
   if (rc == WEIR_INTERRUPT && te->err.code != WEIR_OK && te->err.code != WEIR_INTERRUPT)
     job_fail(job, &te->err, te->err.code);
+  atomic_store(&te->finished, 1);
+  weir__doorbell_ring(&job->coord_bell);
   atomic_fetch_sub(&job->running, 1);
   weir__doorbell_ring(&job->api_bell);
   return NULL;
@@ -433,6 +525,11 @@ static void job_close_ops(weir__job *job) {
 }
 
 static void join_all(weir__job *job) {
+  if (job->coord_started) {
+    weir__doorbell_ring(&job->coord_bell);
+    pthread_join(job->coord, NULL);
+    job->coord_started = 0;
+  }
   if (!job->started) return;
   for (int i = 0; i < job->tasks.n; i++) {
     task_ext *te = job->tasks.v[i];
@@ -471,18 +568,22 @@ void weir__job_free(weir__job *job) {
     weir__free(job->inst);
   }
   weir__doorbell_destroy(&job->api_bell);
+  weir__doorbell_destroy(&job->coord_bell);
+  weir__free(job->ckpt_dir);
   pthread_mutex_destroy(&job->mu);
   weir__free(job->name);
   weir__free(job);
 }
 
 int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char *name,
-                    _Atomic int *interrupt, weir__job **out, weir__err *err) {
+                    const char *state_dir, _Atomic int *interrupt, weir__job **out,
+                    weir__err *err) {
   *out = NULL;
   weir__job *job = weir__calloc(1, sizeof *job);
   if (!job) return weir__err_nomem(err);
   pthread_mutex_init(&job->mu, NULL);
   weir__doorbell_init(&job->api_bell);
+  weir__doorbell_init(&job->coord_bell);
   weir__err_clear(&job->err);
   job->plan = plan;
   job->cfg = cfg;
@@ -492,6 +593,7 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
   job->name = weir__strdup(name ? name : "job");
   job->inst = weir__calloc((size_t)plan->nops, sizeof(weir__op **));
   if (!job->name || !job->inst) goto nomem;
+  if (checkpoint_setup(job, state_dir, err)) goto fail;
 
   /* Instances: one per operator and subtask. */
   for (int i = 0; i < plan->nops; i++) {
@@ -603,6 +705,13 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
     }
     te->t.started = 1;
   }
+  if (job->ckpt_dir) {
+    if (pthread_create(&job->coord, NULL, coord_main, job) != 0) {
+      weir__err_set(err, WEIR_ERROR, -1, "cannot start the checkpoint coordinator thread");
+      goto fail;
+    }
+    job->coord_started = 1;
+  }
   *out = job;
   return WEIR_OK;
 nomem:
@@ -610,6 +719,146 @@ nomem:
 fail:
   weir__job_free(job);
   return err->code ? err->code : WEIR_ERROR;
+}
+
+/* ---- checkpoints: the coordinator --------------------------------------------------- */
+
+/* Wait on the coordinator's doorbell until `until_ms` or the job stops;
+ * returns 0 if the job is stopping. */
+static int coord_sleep(weir__job *job, int64_t until_ms) {
+  for (;;) {
+    if (atomic_load(&job->cancel) || atomic_load(&job->running) == 0) return 0;
+    int64_t left = until_ms - now_ms();
+    if (left <= 0) return 1;
+    uint64_t seq = weir__doorbell_seq(&job->coord_bell);
+    weir__doorbell_wait(&job->coord_bell, seq, left < 50 ? left : 50);
+  }
+}
+
+/* Has every task acknowledged checkpoint id (or finished)? */
+static int all_acked(weir__job *job, int64_t id) {
+  for (int i = 0; i < job->tasks.n; i++) {
+    task_ext *te = job->tasks.v[i];
+    if (atomic_load(&te->ckpt_acked) < id && !atomic_load(&te->finished)) return 0;
+  }
+  return 1;
+}
+
+/* The checkpoint's metadata, written last and renamed into place: the job,
+ * the id, the time, and per operator instance whether it wrote a snapshot
+ * or had finished.  A checkpoint directory without _metadata is partial. */
+static int write_metadata(weir__job *job, int64_t id, const char *dir, weir__err *err) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/_metadata", dir);
+  weir__snap_writer w;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  int rc = weir__snap_open(&w, path, err);
+  if (rc) return rc;
+  rc = weir__snap_put_u64(&w, 1, err); /* format version */
+  if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)id, err);
+  if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, err);
+  if (!rc) rc = weir__snap_put_bytes(&w, job->name, (uint32_t)strlen(job->name), err);
+  if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)job->all_ops.n, err);
+  for (int i = 0; !rc && i < job->all_ops.n; i++) {
+    weir__op *op = job->all_ops.v[i];
+    task_ext *te = task_of(job, op);
+    int finished = te && atomic_load(&te->ckpt_acked) < id;
+    if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)plan_index(job->plan, op->plan), err);
+    if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)op->subtask, err);
+    if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)(op->vt->snapshot && !finished ? 1 : finished ? 2 : 0), err);
+  }
+  if (rc) {
+    weir__snap_abort(&w);
+    return rc;
+  }
+  return weir__snap_commit(&w, err);
+}
+
+static void *coord_main(void *arg) {
+  weir__job *job = arg;
+  int64_t id = 0;
+  weir__err err;
+  weir__err_clear(&err);
+  char dir[4096];
+  while (coord_sleep(job, now_ms() + job->ckpt_interval_ms)) {
+    id++;
+    snprintf(dir, sizeof dir, "%s/chk-%lld", job->ckpt_dir, (long long)id);
+    if (mkdir(dir, 0755) && errno != EEXIST) {
+      weir__err_set(&err, WEIR_IOERR, -1, "cannot create checkpoint directory '%s': %s", dir,
+                    strerror(errno));
+      job_fail(job, &err, WEIR_IOERR);
+      break;
+    }
+    atomic_store(&job->ckpt_trigger, id);
+    ring_all(job);
+    int64_t deadline = now_ms() + job->ckpt_timeout_ms;
+    while (!all_acked(job, id) && now_ms() < deadline) {
+      if (!coord_sleep(job, now_ms() + 50) && !all_acked(job, id)) break;
+    }
+    if (atomic_load(&job->cancel)) break;
+    int every = 1;
+    for (int i = 0; i < job->tasks.n; i++)
+      every &= atomic_load(&((task_ext *)job->tasks.v[i])->ckpt_acked) >= id;
+    if (!every && atomic_load(&job->running) == 0) {
+      weir__remove_tree(dir); /* the job ended before this checkpoint */
+      break;
+    }
+    if (!all_acked(job, id)) {
+      /* Timed out, or the job ended with tasks that never saw the barrier:
+       * abandon this checkpoint. */
+      weir__remove_tree(dir);
+      if (atomic_load(&job->running) == 0) break;
+      fprintf(stderr, "[WARN] job '%s': checkpoint %lld abandoned after %lld ms\n", job->name,
+              (long long)id, (long long)job->ckpt_timeout_ms);
+      continue;
+    }
+    if (write_metadata(job, id, dir, &err)) {
+      job_fail(job, &err, err.code);
+      break;
+    }
+    atomic_store(&job->ckpt_complete, id);
+    ring_all(job);
+    /* Retention: drop the checkpoints before the last num-retained. */
+    for (int64_t old = id - job->ckpt_retained; old > 0; old--) {
+      snprintf(dir, sizeof dir, "%s/chk-%lld", job->ckpt_dir, (long long)old);
+      struct stat st;
+      if (stat(dir, &st)) break;
+      weir__remove_tree(dir);
+    }
+  }
+  return NULL;
+}
+
+/* Checkpoint settings of the job; creates <dir>/<job name>.  No interval
+ * means no checkpoints. */
+static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *err) {
+  job->ckpt_interval_ms = weir__config_get_int(job->cfg, "execution.checkpointing.interval");
+  if (job->ckpt_interval_ms <= 0) return WEIR_OK;
+  job->ckpt_timeout_ms = weir__config_get_int(job->cfg, "execution.checkpointing.timeout");
+  job->ckpt_retained = (int)weir__config_get_int(job->cfg, "execution.checkpointing.num-retained");
+  const char *mode = weir__config_get(job->cfg, "execution.checkpointing.mode");
+  job->ckpt_aligned = !mode || strcasecmp(mode, "AT_LEAST_ONCE") != 0;
+  const char *base = weir__config_get(job->cfg, "state.checkpoints.dir");
+  char dir[4096];
+  if (base && *base)
+    snprintf(dir, sizeof dir, "%s", base);
+  else if (state_dir)
+    snprintf(dir, sizeof dir, "%s/checkpoints", state_dir);
+  else
+    return weir__err_set(err, WEIR_ERROR, -1,
+                         "checkpoints need a place to live: open weir on a state directory "
+                         "(weir STATE_DIR, weir_open(dir)) or SET 'state.checkpoints.dir'");
+  if (mkdir(dir, 0755) && errno != EEXIST)
+    return weir__err_set(err, WEIR_IOERR, -1, "cannot create checkpoint directory '%s': %s", dir,
+                         strerror(errno));
+  size_t n = strlen(dir) + strlen(job->name) + 2;
+  if (!(job->ckpt_dir = weir__malloc(n))) return weir__err_nomem(err);
+  snprintf(job->ckpt_dir, n, "%s/%s", dir, job->name);
+  if (mkdir(job->ckpt_dir, 0755) && errno != EEXIST)
+    return weir__err_set(err, WEIR_IOERR, -1, "cannot create checkpoint directory '%s': %s",
+                         job->ckpt_dir, strerror(errno));
+  return WEIR_OK;
 }
 
 /* ---- the API side ------------------------------------------------------------------------ */

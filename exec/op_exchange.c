@@ -149,6 +149,18 @@ static int x_on_watermark(weir__op *op, int64_t wm) {
   return WEIR_OK;
 }
 
+/* The barrier follows everything this subtask sent before it, to every
+ * consumer. */
+static int x_on_barrier(weir__op *op, int64_t id) {
+  xop *x = (xop *)op;
+  int rc = weir__op_exchange_flush(op);
+  for (int t = 0; rc == WEIR_OK && t < x->nouts; t++) {
+    weir__msg m = {MSG_BARRIER, NULL, id};
+    rc = weir__task_send(op->task, x->outs[t], &m);
+  }
+  return rc;
+}
+
 static int x_finish(weir__op *op) {
   xop *x = (xop *)op;
   int rc = weir__op_exchange_flush(op);
@@ -174,6 +186,7 @@ const weir__op_vtab weir__op_exchange_vtab = {.name = "Exchange",
                                               .open = x_open,
                                               .push = x_push,
                                               .on_watermark = x_on_watermark,
+                                              .on_barrier = x_on_barrier,
                                               .finish = x_finish,
                                               .flush = weir__op_exchange_flush,
                                               .close = x_close};

@@ -155,6 +155,13 @@ static int local_on_watermark(weir__op *op, int64_t wm) {
 
 static int local_finish(weir__op *op) { return local_flush(op); }
 
+/* Partials folded before the barrier go out before it: this operator
+ * keeps no state in a checkpoint. */
+static int local_on_barrier(weir__op *op, int64_t id) {
+  (void)id;
+  return local_flush(op);
+}
+
 static void local_close(weir__op *op) {
   local_op *l = (local_op *)op;
   weir__ktable_free(&l->kt);
@@ -173,4 +180,5 @@ const weir__op_vtab weir__op_local_agg_vtab = {.name = "LocalAggregate",
                                                .on_watermark = local_on_watermark,
                                                .finish = local_finish,
                                                .flush = local_flush,
+                                               .on_barrier = local_on_barrier,
                                                .close = local_close};

@@ -308,10 +308,19 @@ static void dg_close(weir__op *op) {
   weir__chunk_free(s->out);
 }
 
+/* The subtask's position: its next row number and the rows emitted (for
+ * pacing). */
+static int dg_snapshot(weir__op *op, weir__snap_writer *w) {
+  datagen_src *s = (datagen_src *)op;
+  int rc = weir__snap_put_u64(w, (uint64_t)s->next, op->err);
+  return rc ? rc : weir__snap_put_u64(w, (uint64_t)s->emitted, op->err);
+}
+
 static const weir__op_vtab datagen_vtab = {.name = "DataGenSource",
                                            .size = sizeof(datagen_src),
                                            .open = dg_open,
                                            .poll = dg_poll,
+                                           .snapshot = dg_snapshot,
                                            .close = dg_close};
 
 const weir__connector weir__connector_datagen = {

@@ -536,10 +536,18 @@ static void src_close(weir__op *op) {
   weir__free(s->channel_text);
 }
 
+/* The split's position: the next event number (replay regenerates the
+ * same events from there). */
+static int src_snapshot(weir__op *op, weir__snap_writer *w) {
+  nexmark_src *s = (nexmark_src *)op;
+  return weir__snap_put_u64(w, (uint64_t)s->next_k, op->err);
+}
+
 static const weir__op_vtab nexmark_vtab = {.name = "NexmarkSource",
                                            .size = sizeof(nexmark_src),
                                            .open = src_open,
                                            .poll = src_poll,
+                                           .snapshot = src_snapshot,
                                            .close = src_close};
 
 const weir__connector weir__connector_nexmark = {
