@@ -161,12 +161,15 @@ typedef struct weir__job_stats {
 
 /*
  * Instantiate and open a job for plan (which must outlive the job).
+ * state_dir: the engine's state directory, where checkpoints go unless
+ * 'state.checkpoints.dir' says otherwise; may be NULL.
  * interrupt: a flag the job polls (weir_interrupt); may be NULL.  Errors
- * (missing file, SQLite cannot open) leave *out NULL.
+ * (missing file, SQLite cannot open, checkpoints without a directory)
+ * leave *out NULL.
  */
 int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char *name,
-                    const char *state_dir,
-                    _Atomic int *interrupt, weir__job **out, weir__err *err);
+                    const char *state_dir, _Atomic int *interrupt, weir__job **out,
+                    weir__err *err);
 
 /*
  * Run the job.  For a query (plan->is_query) it returns WEIR_ROW as soon
