@@ -33,6 +33,8 @@ typedef struct weir__op_metrics {
   int64_t skipped;
 } weir__op_metrics;
 
+typedef struct weir__restore weir__restore;
+
 typedef struct weir__op_vtab {
   const char *name;
   size_t size; /* size of the operator's struct, which starts with weir__op */
@@ -53,6 +55,9 @@ typedef struct weir__op_vtab {
   /* Write the operator's state for the checkpoint in progress, after
    * on_barrier (NULL: stateless). */
   int (*snapshot)(weir__op *op, weir__snap_writer *w);
+  /* Load the state written by snapshot (after open, before the job runs);
+   * rs says where, and at which parallelism it was written. */
+  int (*restore)(weir__op *op, const weir__restore *rs);
   /* Checkpoint id is durable everywhere; sinks commit (NULL: nothing). */
   int (*notify_complete)(weir__op *op, int64_t id);
   /* All input has arrived (after the final watermark): emit what is
@@ -267,6 +272,50 @@ void weir__acc_from_partial(const weir__aggcall *a, const weir__chunk *in, int c
 /* Do two accumulator arrays give the same results? */
 int weir__acc_same_result(const weir__aggcall *aggs, int nagg, const weir__acc *a,
                           const weir__acc *b);
+
+/* ---- keyed state in checkpoints (keyed_state.c) ---------------------------- */
+
+/* Where an operator's state is restored from. */
+struct weir__restore {
+  const char *dir;     /* the checkpoint or savepoint directory */
+  const char *uid;     /* the operator's name in the checkpoint (files <uid>.<subtask>.state) */
+  int old_parallelism; /* how many subtasks wrote state */
+  int max_parallelism; /* key groups, the same then and now */
+};
+
+/* Accumulators by value (strings included). */
+int weir__acc_write(weir__snap_writer *w, const weir__aggcall *aggs, int nagg, const weir__acc *acc,
+                    weir__err *err);
+int weir__acc_read(weir__snap_reader *r, const weir__aggcall *aggs, int nagg, weir__acc *acc,
+                   weir__arena *strings, weir__err *err);
+/* A key table whose payloads are `raw` plain bytes and then nagg
+ * accumulators, entries ordered by key group. */
+int weir__keyed_write(weir__snap_writer *w, const weir__ktable *kt, size_t raw,
+                      const weir__aggcall *aggs, int nagg, int maxpar, weir__err *err);
+/* Read such a table, inserting into kt only the entries whose key group
+ * belongs to op's subtask. */
+int weir__keyed_read(weir__snap_reader *r, weir__op *op, weir__ktable *kt, size_t raw,
+                     const weir__aggcall *aggs, int nagg, int maxpar, weir__err *err);
+/* Does key group kg belong to op's subtask? */
+int weir__restore_owns(const weir__op *op, uint64_t kg, int maxpar);
+/* Load the file that old subtask `subtask` wrote. */
+int weir__restore_open(const weir__restore *rs, int subtask, weir__snap_reader *r, weir__err *err);
+/* Sources whose split i of p produces items i, i + p, i + 2p, ... (the
+ * Nexmark and datagen generators): restore this subtask's next item, and,
+ * at another parallelism, the old positions to skip what was produced. */
+typedef struct weir__interleaved {
+  int64_t *old_next; /* NULL: nothing to skip */
+  int old_p;
+  int64_t old_max;
+} weir__interleaved;
+int weir__interleaved_restore(weir__op *op, const weir__restore *rs, int64_t *next,
+                              weir__interleaved *iv, weir__err *err);
+static inline int weir__interleaved_done(const weir__interleaved *iv, int64_t k) {
+  return iv->old_next && k < iv->old_max && k < iv->old_next[k % iv->old_p];
+}
+void weir__interleaved_free(weir__interleaved *iv);
+/* The job's number of key groups (pipeline.max-parallelism). */
+int weir__op_max_parallelism(const weir__op *op);
 
 /* Write decoded key values into row r of out, columns cols[0..nk). */
 int weir__key_decode_into(const uint8_t *key, int klen, const int *types, int nk,

@@ -76,6 +76,8 @@ struct weir__job {
 static int plan_index(const weir__pplan *plan, const weir__pop *p);
 static void *coord_main(void *arg);
 static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *err);
+static int restore_job(weir__job *job, const char *path, weir__err *err);
+static void op_uid(const weir__job *job, const weir__op *op, char *buf, size_t n);
 
 static int64_t now_ms(void) {
   struct timespec ts;
@@ -218,23 +220,29 @@ static int finish_chain(weir__task *t) {
  * input): each operator of the chain, head to tail, sends on what it
  * buffers and writes its state into the checkpoint's directory; the
  * exchange at the end passes the barrier on.  Then the task acknowledges. */
+/* Write op's state into checkpoint id's directory. */
+static int snapshot_op(weir__job *job, weir__op *op, int64_t id) {
+  char path[4096], uid[128];
+  op_uid(job, op, uid, sizeof uid);
+  snprintf(path, sizeof path, "%s/chk-%lld/%s.%d.state", job->ckpt_dir, (long long)id, uid,
+           op->subtask);
+  weir__snap_writer w;
+  int rc = weir__snap_open(&w, path, op->err);
+  if (rc) return rc;
+  if ((rc = op->vt->snapshot(op, &w))) {
+    weir__snap_abort(&w);
+    return rc;
+  }
+  return weir__snap_commit(&w, op->err);
+}
+
 static int chain_checkpoint(weir__task *t, int64_t id) {
   weir__job *job = t->job;
   for (int k = 0; k < t->nops; k++) {
     weir__op *op = t->chain[k];
     int rc;
     if (op->vt->on_barrier && (rc = op->vt->on_barrier(op, id))) return rc;
-    if (!op->vt->snapshot) continue;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/chk-%lld/op%d-%d.state", job->ckpt_dir, (long long)id,
-             plan_index(job->plan, op->plan), op->subtask);
-    weir__snap_writer w;
-    if ((rc = weir__snap_open(&w, path, op->err))) return rc;
-    if ((rc = op->vt->snapshot(op, &w))) {
-      weir__snap_abort(&w);
-      return rc;
-    }
-    if ((rc = weir__snap_commit(&w, op->err))) return rc;
+    if (op->vt->snapshot && (rc = snapshot_op(job, op, id))) return rc;
   }
   t->ckpt_done = id;
   atomic_store(&((task_ext *)t)->ckpt_acked, id);
@@ -507,6 +515,16 @@ static int plan_index(const weir__pplan *plan, const weir__pop *p) {
   return -1;
 }
 
+/* An operator's name in checkpoints: its kind and its ordinal among the
+ * plan's operators of that kind ("WindowAggregate-0").  It does not
+ * depend on the operators without state, so a job restores at another
+ * parallelism, where the planner adds or leaves out a local aggregation. */
+static void op_uid(const weir__job *job, const weir__op *op, char *buf, size_t n) {
+  int idx = plan_index(job->plan, op->plan), ord = 0;
+  for (int j = 0; j < idx; j++) ord += job->inst[j][0]->vt == op->vt;
+  snprintf(buf, n, "%s-%d", op->vt->name, ord);
+}
+
 static task_ext *task_of(weir__job *job, weir__op *op) {
   for (int i = 0; i < job->tasks.n; i++) {
     task_ext *te = job->tasks.v[i];
@@ -693,6 +711,9 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
       goto fail;
     }
   }
+  /* Restore ('execution.savepoint.path': a savepoint or a retained checkpoint). */
+  const char *from = weir__config_get(cfg, "execution.savepoint.path");
+  if (from && *from && restore_job(job, from, err)) goto fail;
   /* Run. */
   job->started = 1;
   atomic_store(&job->running, job->tasks.n);
@@ -744,9 +765,11 @@ static int all_acked(weir__job *job, int64_t id) {
   return 1;
 }
 
-/* The checkpoint's metadata, written last and renamed into place: the job,
- * the id, the time, and per operator instance whether it wrote a snapshot
- * or had finished.  A checkpoint directory without _metadata is partial. */
+/* The checkpoint's metadata, written last and renamed into place: format
+ * version, id, time, job name, key groups, and per stateful operator
+ * instance its name (op_uid) and subtask; its state is in
+ * <name>.<subtask>.state.  A checkpoint directory without _metadata is
+ * partial. */
 static int write_metadata(weir__job *job, int64_t id, const char *dir, weir__err *err) {
   char path[4096];
   snprintf(path, sizeof path, "%s/_metadata", dir);
@@ -759,20 +782,44 @@ static int write_metadata(weir__job *job, int64_t id, const char *dir, weir__err
   if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)id, err);
   if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, err);
   if (!rc) rc = weir__snap_put_bytes(&w, job->name, (uint32_t)strlen(job->name), err);
-  if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)job->all_ops.n, err);
-  for (int i = 0; !rc && i < job->all_ops.n; i++) {
-    weir__op *op = job->all_ops.v[i];
-    task_ext *te = task_of(job, op);
-    int finished = te && atomic_load(&te->ckpt_acked) < id;
-    if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)plan_index(job->plan, op->plan), err);
-    if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)op->subtask, err);
-    if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)(op->vt->snapshot && !finished ? 1 : finished ? 2 : 0), err);
+  if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)job->plan->max_parallelism, err);
+  /* The operators with state, by name and subtask. */
+  int n = 0;
+  for (int i = 0; i < job->plan->nops; i++)
+    if (job->inst[i][0]->vt->snapshot) n += job->plan->ops[i]->parallelism;
+  if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)n, err);
+  for (int i = 0; !rc && i < job->plan->nops; i++) {
+    for (int sub = 0; !rc && sub < job->plan->ops[i]->parallelism; sub++) {
+      const weir__op *op = job->inst[i][sub];
+      if (!op->vt->snapshot) break;
+      char uid[128];
+      op_uid(job, op, uid, sizeof uid);
+      rc = weir__snap_put_bytes(&w, uid, (uint32_t)strlen(uid), err);
+      if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)sub, err);
+    }
   }
   if (rc) {
     weir__snap_abort(&w);
     return rc;
   }
   return weir__snap_commit(&w, err);
+}
+
+/* Tasks that finished before barrier id reached them: their operators
+ * no longer change, so the coordinator writes their state itself. */
+static int snapshot_finished(weir__job *job, int64_t id, weir__err *err) {
+  for (int i = 0; i < job->tasks.n; i++) {
+    task_ext *te = job->tasks.v[i];
+    if (atomic_load(&te->ckpt_acked) >= id) continue;
+    for (int k = 0; k < te->t.nops; k++) {
+      weir__op *op = te->t.chain[k];
+      if (op->vt->snapshot && snapshot_op(job, op, id)) {
+        *err = *op->err;
+        return err->code;
+      }
+    }
+  }
+  return WEIR_OK;
 }
 
 static void *coord_main(void *arg) {
@@ -796,7 +843,10 @@ static void *coord_main(void *arg) {
     while (!all_acked(job, id) && now_ms() < deadline) {
       if (!coord_sleep(job, now_ms() + 50) && !all_acked(job, id)) break;
     }
-    if (atomic_load(&job->cancel)) break;
+    if (atomic_load(&job->cancel)) {
+      weir__remove_tree(dir); /* never completed */
+      break;
+    }
     int every = 1;
     for (int i = 0; i < job->tasks.n; i++)
       every &= atomic_load(&((task_ext *)job->tasks.v[i])->ckpt_acked) >= id;
@@ -813,7 +863,7 @@ static void *coord_main(void *arg) {
               (long long)id, (long long)job->ckpt_timeout_ms);
       continue;
     }
-    if (write_metadata(job, id, dir, &err)) {
+    if (snapshot_finished(job, id, &err) || write_metadata(job, id, dir, &err)) {
       job_fail(job, &err, err.code);
       break;
     }
@@ -860,6 +910,90 @@ static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *er
                          job->ckpt_dir, strerror(errno));
   return WEIR_OK;
 }
+
+/* ---- restore ------------------------------------------------------------------------------ */
+
+/* Restore every operator from the checkpoint or savepoint at path (a
+ * chk-<n> directory): check its metadata against this job's plan (the
+ * same stateful operators, the same number of key groups), then let each
+ * stateful operator load its state at whatever parallelism it was taken. */
+static int restore_job(weir__job *job, const char *path, weir__err *err) {
+  char meta[4096];
+  snprintf(meta, sizeof meta, "%s/_metadata", path);
+  weir__snap_reader r;
+  int rc = weir__snap_load(&r, meta, err);
+  if (rc == WEIR_NOTFOUND) {
+    weir__err_force(err, WEIR_NOTFOUND, -1,
+                    "cannot restore from '%s': no _metadata there (not a checkpoint or savepoint, "
+                    "or one that was never completed)",
+                    path);
+  }
+  uint64_t version = 0, id, when, maxpar, n;
+  const uint8_t *name;
+  uint32_t nlen;
+  if (!rc) rc = weir__snap_get_u64(&r, &version, err);
+  if (!rc && version != 1)
+    rc = weir__err_set(err, WEIR_UNSUPPORTED, -1, "'%s': unknown checkpoint format version %llu",
+                       path, (unsigned long long)version);
+  if (!rc) rc = weir__snap_get_u64(&r, &id, err);
+  if (!rc) rc = weir__snap_get_u64(&r, &when, err);
+  if (!rc) rc = weir__snap_get_bytes(&r, &name, &nlen, err);
+  if (!rc) rc = weir__snap_get_u64(&r, &maxpar, err);
+  if (!rc && maxpar != (uint64_t)job->plan->max_parallelism)
+    rc = weir__err_set(err, WEIR_ERROR, -1,
+                       "cannot restore from '%s': it has %llu key groups, this job %d "
+                       "('pipeline.max-parallelism' must stay the same)",
+                       path, (unsigned long long)maxpar, job->plan->max_parallelism);
+  if (!rc) rc = weir__snap_get_u64(&r, &n, err);
+  int nops = job->plan->nops;
+  int *old_par = weir__calloc((size_t)nops + 1, sizeof(int));
+  if (!old_par && !rc) rc = weir__err_nomem(err);
+  for (uint64_t i = 0; !rc && i < n; i++) {
+    uint64_t sub;
+    const uint8_t *uid;
+    uint32_t ulen;
+    if ((rc = weir__snap_get_bytes(&r, &uid, &ulen, err)) || (rc = weir__snap_get_u64(&r, &sub, err)))
+      break;
+    int found = -1;
+    for (int k = 0; k < nops && found < 0; k++) {
+      char mine[128];
+      if (!job->inst[k][0]->vt->restore) continue;
+      op_uid(job, job->inst[k][0], mine, sizeof mine);
+      if (strlen(mine) == ulen && !memcmp(mine, uid, ulen)) found = k;
+    }
+    if (found < 0) {
+      rc = weir__err_set(err, WEIR_ERROR, -1,
+                         "cannot restore from '%s': it holds state of %.*s, which this query does "
+                         "not have (it was taken from a different query)",
+                         path, (int)ulen, (const char *)uid);
+      break;
+    }
+    old_par[found]++;
+  }
+  weir__snap_close(&r);
+  for (int i = 0; !rc && i < nops; i++) {
+    weir__op *op0 = job->inst[i][0];
+    if (!op0->vt->restore) continue;
+    char uid[128];
+    op_uid(job, op0, uid, sizeof uid);
+    if (old_par[i] == 0) {
+      rc = weir__err_set(err, WEIR_ERROR, -1,
+                         "cannot restore from '%s': it has no state of %s (it was taken from a "
+                         "different query)",
+                         path, uid);
+      break;
+    }
+    weir__restore rs = {path, uid, old_par[i], job->plan->max_parallelism};
+    for (int sub = 0; !rc && sub < job->plan->ops[i]->parallelism; sub++) {
+      weir__op *op = job->inst[i][sub];
+      if ((rc = op->vt->restore(op, &rs))) *err = *op->err;
+    }
+  }
+  weir__free(old_par);
+  return rc;
+}
+
+int weir__op_max_parallelism(const weir__op *op) { return op->plan ? op->task->job->plan->max_parallelism : 1; }
 
 /* ---- the API side ------------------------------------------------------------------------ */
 

@@ -157,6 +157,36 @@ static int gagg_push(weir__op *op, int port, weir__chunk *c) {
   return rc;
 }
 
+/* State: the chunk counter and every key's accumulators. */
+static int gagg_snapshot(weir__op *op, weir__snap_writer *w) {
+  gagg_op *g = (gagg_op *)op;
+  const weir__pop *p = op->plan;
+  int rc = weir__snap_put_u64(w, (uint64_t)g->epoch, op->err);
+  return rc ? rc
+            : weir__keyed_write(w, &g->kt, sizeof(gkey), p->aggs, p->nagg,
+                                weir__op_max_parallelism(op), op->err);
+}
+
+static int gagg_restore(weir__op *op, const weir__restore *rs) {
+  gagg_op *g = (gagg_op *)op;
+  const weir__pop *p = op->plan;
+  int rc = WEIR_OK;
+  for (int sub = 0; !rc && sub < rs->old_parallelism; sub++) {
+    weir__snap_reader r;
+    uint64_t epoch;
+    rc = weir__restore_open(rs, sub, &r, op->err);
+    if (!rc) rc = weir__snap_get_u64(&r, &epoch, op->err);
+    if (!rc && (int64_t)epoch > g->epoch) g->epoch = (int64_t)epoch;
+    if (!rc)
+      rc = weir__keyed_read(&r, op, &g->kt, sizeof(gkey), p->aggs, p->nagg, rs->max_parallelism,
+                            op->err);
+    if (!rc && !weir__snap_at_end(&r))
+      rc = weir__err_set(op->err, WEIR_CORRUPT, -1, "checkpoint of %s: trailing bytes", op->vt->name);
+    weir__snap_close(&r);
+  }
+  return rc;
+}
+
 static void gagg_close(weir__op *op) {
   gagg_op *g = (gagg_op *)op;
   weir__ktable_free(&g->kt);
@@ -175,4 +205,6 @@ const weir__op_vtab weir__op_group_agg_vtab = {.name = "GroupAggregate",
                                                .size = sizeof(gagg_op),
                                                .open = gagg_open,
                                                .push = gagg_push,
+                                               .snapshot = gagg_snapshot,
+                                               .restore = gagg_restore,
                                                .close = gagg_close};

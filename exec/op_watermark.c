@@ -14,6 +14,7 @@
 typedef struct wm_op {
   weir__op base;
   int64_t current;
+  int announce; /* restored: send the restored watermark with the first chunk */
 } wm_op;
 
 static int wm_open(weir__op *op) {
@@ -44,6 +45,10 @@ static int wm_push(weir__op *op, int port, weir__chunk *c) {
     if (!weir__vec_is_null(&v, r) && x[r] > mx) mx = x[r];
   }
   if ((rc = weir__op_emit(op, c))) return rc;
+  if (w->announce) {
+    w->announce = 0;
+    if (mx <= w->current) return weir__op_emit_watermark(op, w->current);
+  }
   if (mx > w->current) {
     w->current = mx;
     return weir__op_emit_watermark(op, mx);
@@ -58,8 +63,36 @@ static int wm_on_watermark(weir__op *op, int64_t wm) {
   return weir__op_emit_watermark(op, wm);
 }
 
+/* State: the watermark so far. */
+static int wm_snapshot(weir__op *op, weir__snap_writer *sw) {
+  return weir__snap_put_u64(sw, (uint64_t)((wm_op *)op)->current, op->err);
+}
+
+/* The same subtask's watermark; at another parallelism the smallest of
+ * them (a source split may now cover rows behind the others). */
+static int wm_restore(weir__op *op, const weir__restore *rs) {
+  wm_op *w = (wm_op *)op;
+  int same = rs->old_parallelism == op->nsubtasks;
+  int64_t wm = WEIR_WATERMARK_MAX;
+  for (int sub = 0; sub < rs->old_parallelism; sub++) {
+    if (same && sub != op->subtask) continue;
+    weir__snap_reader r;
+    uint64_t v = 0;
+    int rc = weir__restore_open(rs, sub, &r, op->err);
+    if (!rc) rc = weir__snap_get_u64(&r, &v, op->err);
+    weir__snap_close(&r);
+    if (rc) return rc;
+    if ((int64_t)v < wm) wm = (int64_t)v;
+  }
+  w->current = wm;
+  w->announce = 1;
+  return WEIR_OK;
+}
+
 const weir__op_vtab weir__op_watermark_vtab = {.name = "WatermarkAssigner",
                                                .size = sizeof(wm_op),
                                                .open = wm_open,
                                                .push = wm_push,
-                                               .on_watermark = wm_on_watermark};
+                                               .on_watermark = wm_on_watermark,
+                                               .snapshot = wm_snapshot,
+                                               .restore = wm_restore};

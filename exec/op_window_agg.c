@@ -301,6 +301,64 @@ static int wagg_on_watermark(weir__op *op, int64_t wm) {
   return weir__op_emit_watermark(op, wm);
 }
 
+/* State: the watermark, what has fired, and per slice its key table. */
+static int wagg_snapshot(weir__op *op, weir__snap_writer *sw) {
+  wagg_op *w = (wagg_op *)op;
+  const weir__pop *p = op->plan;
+  int maxpar = weir__op_max_parallelism(op);
+  int rc = weir__snap_put_u64(sw, (uint64_t)op->watermark, op->err);
+  if (!rc) rc = weir__snap_put_u64(sw, (uint64_t)w->has_fired, op->err);
+  if (!rc) rc = weir__snap_put_u64(sw, (uint64_t)w->fired_upto, op->err);
+  if (!rc) rc = weir__snap_put_u64(sw, (uint64_t)w->nslices, op->err);
+  for (int i = 0; !rc && i < w->nslices; i++) {
+    rc = weir__snap_put_u64(sw, (uint64_t)w->slices[i]->start, op->err);
+    if (!rc) rc = weir__keyed_write(sw, &w->slices[i]->kt, 0, p->aggs, p->nagg, maxpar, op->err);
+  }
+  return rc;
+}
+
+/* Every old subtask's file: keep the keys this subtask owns.  All
+ * subtasks saw the same watermarks before an aligned barrier; what has
+ * fired is the furthest any of them fired (one without rows fires
+ * nothing). */
+static int wagg_restore(weir__op *op, const weir__restore *rs) {
+  wagg_op *w = (wagg_op *)op;
+  const weir__pop *p = op->plan;
+  int rc = WEIR_OK;
+  for (int sub = 0; !rc && sub < rs->old_parallelism; sub++) {
+    weir__snap_reader r;
+    if ((rc = weir__restore_open(rs, sub, &r, op->err))) {
+      weir__snap_close(&r);
+      break;
+    }
+    uint64_t wm, fired, upto, n;
+    rc = weir__snap_get_u64(&r, &wm, op->err);
+    if (!rc) rc = weir__snap_get_u64(&r, &fired, op->err);
+    if (!rc) rc = weir__snap_get_u64(&r, &upto, op->err);
+    if (!rc) rc = weir__snap_get_u64(&r, &n, op->err);
+    if (!rc) {
+      if (sub == 0 || (int64_t)wm < op->watermark) op->watermark = (int64_t)wm;
+      if (fired && (!w->has_fired || (int64_t)upto > w->fired_upto)) w->fired_upto = (int64_t)upto;
+      if (fired) w->has_fired = 1;
+    }
+    for (uint64_t i = 0; !rc && i < n; i++) {
+      uint64_t start;
+      slice *sl;
+      if ((rc = weir__snap_get_u64(&r, &start, op->err))) break;
+      if (!(sl = slice_get(w, (int64_t)start))) {
+        rc = weir__err_nomem(op->err);
+        break;
+      }
+      rc = weir__keyed_read(&r, op, &sl->kt, 0, p->aggs, p->nagg, rs->max_parallelism, op->err);
+    }
+    if (!rc && !weir__snap_at_end(&r))
+      rc = weir__err_set(op->err, WEIR_CORRUPT, -1, "checkpoint of %s: trailing bytes", op->vt->name);
+    weir__snap_close(&r);
+  }
+  w->cached = 0;
+  return rc;
+}
+
 static void wagg_close(weir__op *op) {
   wagg_op *w = (wagg_op *)op;
   for (int i = 0; i < w->nslices; i++) slice_free(w->slices[i]);
@@ -320,4 +378,6 @@ const weir__op_vtab weir__op_window_agg_vtab = {.name = "WindowAggregate",
                                                 .open = wagg_open,
                                                 .push = wagg_push,
                                                 .on_watermark = wagg_on_watermark,
+                                                .snapshot = wagg_snapshot,
+                                                .restore = wagg_restore,
                                                 .close = wagg_close};

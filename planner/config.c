@@ -32,6 +32,8 @@ static const struct {
      "a checkpoint not complete after this long is abandoned"},
     {"execution.checkpointing.num-retained", V_INT_POS, "1", NULL,
      "completed checkpoints kept per job"},
+    {"execution.savepoint.path", V_STRING, "", NULL,
+     "a savepoint or completed checkpoint (its chk-<n> directory) that the next jobs start from"},
     {"state.checkpoints.dir", V_STRING, "", NULL,
      "directory of checkpoints (default: 'checkpoints' in the engine's state directory)"},
     {"pipeline.name", V_STRING, "", NULL,

@@ -171,6 +171,7 @@ typedef struct datagen_src {
   int64_t start_ns;
   int64_t emitted;
   weir__chunk *out;
+  weir__interleaved restored; /* restored at another parallelism: rows to skip */
 } datagen_src;
 
 static int64_t mono_ns(void) {
@@ -293,6 +294,10 @@ static int dg_poll(weir__op *op) {
   int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
   while (out->n < limit) {
     if (s->rows >= 0 && s->next >= s->rows) break;
+    if (weir__interleaved_done(&s->restored, s->next)) {
+      s->next += s->step;
+      continue;
+    }
     for (int c = 0; c < s->ncols; c++) gen_value(s, &s->cols[c], s->next, out->n, now_ms);
     out->n++;
     s->next += s->step;
@@ -304,6 +309,7 @@ static int dg_poll(weir__op *op) {
 
 static void dg_close(weir__op *op) {
   datagen_src *s = (datagen_src *)op;
+  weir__interleaved_free(&s->restored);
   weir__free(s->cols);
   weir__chunk_free(s->out);
 }
@@ -316,11 +322,18 @@ static int dg_snapshot(weir__op *op, weir__snap_writer *w) {
   return rc ? rc : weir__snap_put_u64(w, (uint64_t)s->emitted, op->err);
 }
 
+/* Pacing starts afresh from the restored row. */
+static int dg_restore(weir__op *op, const weir__restore *rs) {
+  datagen_src *s = (datagen_src *)op;
+  return weir__interleaved_restore(op, rs, &s->next, &s->restored, op->err);
+}
+
 static const weir__op_vtab datagen_vtab = {.name = "DataGenSource",
                                            .size = sizeof(datagen_src),
                                            .open = dg_open,
                                            .poll = dg_poll,
                                            .snapshot = dg_snapshot,
+                                           .restore = dg_restore,
                                            .close = dg_close};
 
 const weir__connector weir__connector_datagen = {

@@ -212,6 +212,7 @@ typedef struct nexmark_src {
   uint64_t seed;
   int64_t events;     /* bound on event numbers (0: none) */
   int64_t next_k;     /* next event number of this split */
+  weir__interleaved restored; /* restored at another parallelism: events to skip */
   int split, nsplits; /* this split generates k = split + j * nsplits */
   int64_t group;      /* out-of-order group size */
   int64_t base_ms;
@@ -503,6 +504,10 @@ static int src_poll(weir__op *op) {
   while (out->n < out->cap) {
     int64_t k = s->next_k;
     if (s->events > 0 && k >= s->events) break;
+    if (weir__interleaved_done(&s->restored, k)) {
+      s->next_k += step;
+      continue;
+    }
     int64_t n = adjusted(s, k);
     int64_t ts = event_time(s, n);
     if (ts > now_ev) {
@@ -530,6 +535,7 @@ static int src_poll(weir__op *op) {
 
 static void src_close(weir__op *op) {
   nexmark_src *s = (nexmark_src *)op;
+  weir__interleaved_free(&s->restored);
   weir__free(s->out_of_field);
   weir__chunk_free(s->out);
   weir__free(s->pool);
@@ -543,11 +549,17 @@ static int src_snapshot(weir__op *op, weir__snap_writer *w) {
   return weir__snap_put_u64(w, (uint64_t)s->next_k, op->err);
 }
 
+static int src_restore(weir__op *op, const weir__restore *rs) {
+  nexmark_src *s = (nexmark_src *)op;
+  return weir__interleaved_restore(op, rs, &s->next_k, &s->restored, op->err);
+}
+
 static const weir__op_vtab nexmark_vtab = {.name = "NexmarkSource",
                                            .size = sizeof(nexmark_src),
                                            .open = src_open,
                                            .poll = src_poll,
                                            .snapshot = src_snapshot,
+                                           .restore = src_restore,
                                            .close = src_close};
 
 const weir__connector weir__connector_nexmark = {

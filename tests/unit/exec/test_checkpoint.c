@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
+#include <sqlite3.h>
 
 #include "state/state.h"
 #include "weir.h"
@@ -114,7 +116,7 @@ static void test_checkpoints_are_taken_and_results_unchanged(void **state) {
     weir__snap_close(&r);
     /* The sources' positions are there, one file per subtask. */
     char src[2048];
-    snprintf(src, sizeof src, "%s/%s/op0-1.state", job, de->d_name);
+    snprintf(src, sizeof src, "%s/%s/NexmarkSource-0.1.state", job, de->d_name);
     assert_int_equal(access(src, R_OK), 0);
     verified++;
   }
@@ -162,6 +164,159 @@ static void test_failing_disk_fails_the_job(void **state) {
   weir_close(db);
 }
 
+/* ---- restore ------------------------------------------------------------------------ */
+
+static const char *insert_sql =
+    "INSERT INTO out1 SELECT window_start, COUNT(*), SUM(price), MAX(auction) FROM "
+    "TABLE(TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '200' MILLISECOND)) "
+    "GROUP BY window_start, window_end";
+
+static weir *open_with_sink(const char *db_path, int par) {
+  weir *db;
+  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  char sql[2048];
+  snprintf(sql, sizeof sql,
+           "%s SET 'parallelism.default' = '%d';"
+           "CREATE TABLE out1 (ws TIMESTAMP(3), n BIGINT, total BIGINT, top BIGINT,"
+           "  PRIMARY KEY (ws) NOT ENFORCED)"
+           "  WITH ('connector' = 'sqlite', 'path' = '%s', 'table-name' = 'w');",
+           setup_sql, par, db_path);
+  char *err = NULL;
+  if (weir_exec(db, sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
+  return db;
+}
+
+/* The sink table as text, ordered. */
+static char *table_text(const char *db_path) {
+  sqlite3 *s;
+  assert_int_equal(sqlite3_open(db_path, &s), SQLITE_OK);
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(s, "SELECT ws, n, total, top FROM w ORDER BY ws", -1, &q, NULL),
+                   SQLITE_OK);
+  size_t cap = 1 << 16, n = 0;
+  char *out = malloc(cap);
+  out[0] = 0;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    n += (size_t)snprintf(out + n, cap - n, "%s %lld %lld %lld\n", sqlite3_column_text(q, 0),
+                          sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2),
+                          sqlite3_column_int64(q, 3));
+    assert_true(n < cap);
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(s);
+  return out;
+}
+
+static void *interrupt_later(void *arg) {
+  usleep(1200 * 1000);
+  weir_interrupt(arg);
+  return NULL;
+}
+
+/* The newest complete checkpoint of job `name` into buf; 0 if none. */
+static int latest_checkpoint(const char *name, char *buf, size_t n) {
+  char jobdir[1024];
+  snprintf(jobdir, sizeof jobdir, "%s/checkpoints/%s", dir, name);
+  DIR *d = opendir(jobdir);
+  if (!d) return 0;
+  long best = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    char meta[2048];
+    snprintf(meta, sizeof meta, "%s/%s/_metadata", jobdir, de->d_name);
+    if (!strncmp(de->d_name, "chk-", 4) && atol(de->d_name + 4) > best && access(meta, R_OK) == 0)
+      best = atol(de->d_name + 4);
+  }
+  closedir(d);
+  if (!best) return 0;
+  snprintf(buf, n, "%s/chk-%ld", jobdir, best);
+  return 1;
+}
+
+/* Stop a job midway (it keeps its last checkpoint), restore it at
+ * parallelism `to`, and the SQLite sink (upserts by window) ends equal to
+ * an uninterrupted run. */
+static void restore_at(int from, int to) {
+  char ref[1024], got[1024], name[64], ck[2048], sql[4096];
+  snprintf(ref, sizeof ref, "%s/ref-%d-%d.db", dir, from, to);
+  snprintf(got, sizeof got, "%s/got-%d-%d.db", dir, from, to);
+  snprintf(name, sizeof name, "restore-%d-%d", from, to);
+  char *err = NULL;
+  weir *db = open_with_sink(ref, from);
+  if (weir_exec(db, insert_sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
+  weir_close(db);
+
+  db = open_with_sink(got, from);
+  snprintf(sql, sizeof sql,
+           "SET 'execution.checkpointing.interval' = '100 ms'; SET 'pipeline.name' = '%s';", name);
+  if (weir_exec(db, sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
+  pthread_t th;
+  pthread_create(&th, NULL, interrupt_later, db);
+  int rc = weir_exec(db, insert_sql, NULL, NULL, &err);
+  pthread_join(th, NULL);
+  assert_int_equal(rc, WEIR_INTERRUPT);
+  weir_free(err);
+  err = NULL;
+  weir_close(db);
+  assert_true(latest_checkpoint(name, ck, sizeof ck));
+  char *partial = table_text(got), *want = table_text(ref);
+  assert_true(strlen(partial) < strlen(want)); /* it really stopped midway */
+
+  db = open_with_sink(got, to);
+  snprintf(sql, sizeof sql, "SET 'execution.savepoint.path' = '%s';", ck);
+  if (weir_exec(db, sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
+  if (weir_exec(db, insert_sql, NULL, NULL, &err) != WEIR_OK) fail_msg("restore: %s", err);
+  weir_close(db);
+  char *final = table_text(got);
+  assert_string_equal(final, want);
+  free(partial);
+  free(want);
+  free(final);
+}
+
+static void test_restore_same_parallelism(void **state) {
+  (void)state;
+  restore_at(2, 2);
+}
+
+static void test_restore_rescaled(void **state) {
+  (void)state;
+  restore_at(2, 1);
+  restore_at(1, 3);
+}
+
+/* A damaged checkpoint is reported and not loaded; so is a directory
+ * that is not a checkpoint. */
+static void test_bad_checkpoints_are_refused(void **state) {
+  (void)state;
+  char ck[2048], path[4096], sql[4096];
+  assert_true(latest_checkpoint("restore-2-2", ck, sizeof ck));
+  snprintf(path, sizeof path, "%s/bad.db", dir);
+  weir *db = open_with_sink(path, 2);
+  char *err = NULL;
+  /* Flip a byte of a state file. */
+  snprintf(path, sizeof path, "%s/WindowAggregate-0.0.state", ck);
+  FILE *f = fopen(path, "r+b");
+  assert_non_null(f);
+  fseek(f, 9, SEEK_SET);
+  int c = fgetc(f);
+  fseek(f, 9, SEEK_SET);
+  fputc(c ^ 1, f);
+  fclose(f);
+  snprintf(sql, sizeof sql, "SET 'execution.savepoint.path' = '%s';", ck);
+  assert_int_equal(weir_exec(db, sql, NULL, NULL, &err), WEIR_OK);
+  assert_int_equal(weir_exec(db, insert_sql, NULL, NULL, &err), WEIR_CORRUPT);
+  assert_non_null(strstr(err, "checksum mismatch"));
+  weir_free(err);
+  err = NULL;
+  snprintf(sql, sizeof sql, "SET 'execution.savepoint.path' = '%s';", dir);
+  assert_int_equal(weir_exec(db, sql, NULL, NULL, &err), WEIR_OK);
+  assert_int_equal(weir_exec(db, insert_sql, NULL, NULL, &err), WEIR_NOTFOUND);
+  assert_non_null(strstr(err, "no _metadata"));
+  weir_free(err);
+  weir_close(db);
+}
+
 static int setup(void **state) {
   (void)state;
   const char *base = getenv("WEIR_TEST_TMP");
@@ -180,6 +335,9 @@ int main(void) {
       cmocka_unit_test(test_checkpoints_are_taken_and_results_unchanged),
       cmocka_unit_test(test_checkpoints_need_a_place),
       cmocka_unit_test(test_failing_disk_fails_the_job),
+      cmocka_unit_test(test_restore_same_parallelism),
+      cmocka_unit_test(test_restore_rescaled),
+      cmocka_unit_test(test_bad_checkpoints_are_refused),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
