@@ -281,6 +281,7 @@ struct weir__restore {
   const char *uid;     /* the operator's name in the checkpoint (files <uid>.<subtask>.state) */
   int old_parallelism; /* how many subtasks wrote state */
   int max_parallelism; /* key groups, the same then and now */
+  const char *job;     /* the run lineage of the job that took it */
 };
 
 /* Accumulators by value (strings included). */
@@ -314,6 +315,16 @@ static inline int weir__interleaved_done(const weir__interleaved *iv, int64_t k)
   return iv->old_next && k < iv->old_max && k < iv->old_next[k % iv->old_p];
 }
 void weir__interleaved_free(weir__interleaved *iv);
+/* Rows (kinds and values, strings by value) into a snapshot, and back
+ * into owned chunks appended to *out (*nout of them). */
+int weir__rows_write(weir__snap_writer *w, const weir__chunk *c, weir__err *err);
+int weir__rows_read(weir__snap_reader *r, int ncol, const int *types, weir__chunk ***out,
+                    int *nout, weir__err *err);
+/* Does the job take checkpoints?  Its name (for sinks' commit records). */
+int weir__op_checkpointing(const weir__op *op);
+const char *weir__op_job_name(const weir__op *op);
+/* The job's run lineage (new per fresh start, kept across restores). */
+const char *weir__op_job_run(const weir__op *op);
 /* The job's number of key groups (pipeline.max-parallelism). */
 int weir__op_max_parallelism(const weir__op *op);
 

@@ -31,6 +31,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "exec/execInt.h"
 
@@ -66,6 +67,13 @@ struct weir__job {
   char *ckpt_dir; /* <checkpoints>/<job name> */
   int64_t ckpt_interval_ms, ckpt_timeout_ms;
   int ckpt_retained, ckpt_aligned;
+  int64_t ckpt_first_id; /* checkpoints count on from the restored one */
+  /* This run's lineage: new for a fresh start, the checkpoint's after a
+   * restore.  Sinks key their commit records by it, so that a fresh run
+   * of the same job never mistakes its epochs for an earlier run's. */
+  char run_id[40];
+  int64_t restore_start_ns; /* restored: when the restore began (for the log) */
+  _Atomic int restore_logged;
   _Atomic int64_t ckpt_trigger;  /* the latest checkpoint the sources are to start */
   _Atomic int64_t ckpt_complete; /* the latest completed checkpoint */
   weir__doorbell coord_bell;
@@ -316,6 +324,9 @@ static int run_source_task(weir__task *t) {
     }
     if (rc != WEIR_OK) return rc;
     int64_t now = now_ms();
+    if (job->restore_start_ns && src->m.rows_out && !atomic_exchange(&job->restore_logged, 1))
+      fprintf(stderr, "[INFO] job '%s': first record %.1f ms after the restore began\n", job->name,
+              (double)(now_ns() - job->restore_start_ns) / 1e6);
     if (src->m.rows_out != seen_rows) {
       seen_rows = src->m.rows_out;
       last_active = now;
@@ -609,6 +620,13 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
   job->buffer_timeout_ms = weir__config_get_int(cfg, "execution.buffer-timeout");
   if (job->buffer_timeout_ms < 0) job->buffer_timeout_ms = 0;
   job->name = weir__strdup(name ? name : "job");
+  {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    x ^= (uint64_t)getpid() << 40 ^ (uint64_t)(uintptr_t)job;
+    snprintf(job->run_id, sizeof job->run_id, "%016llx", (unsigned long long)weir__hash64(&x, sizeof x));
+  }
   job->inst = weir__calloc((size_t)plan->nops, sizeof(weir__op **));
   if (!job->name || !job->inst) goto nomem;
   if (checkpoint_setup(job, state_dir, err)) goto fail;
@@ -713,7 +731,12 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
   }
   /* Restore ('execution.savepoint.path': a savepoint or a retained checkpoint). */
   const char *from = weir__config_get(cfg, "execution.savepoint.path");
-  if (from && *from && restore_job(job, from, err)) goto fail;
+  if (from && *from) {
+    job->restore_start_ns = now_ns();
+    if (restore_job(job, from, err)) goto fail;
+    fprintf(stderr, "[INFO] job '%s' restored from '%s' (checkpoint %lld) in %.1f ms\n", job->name,
+            from, (long long)job->ckpt_first_id, (double)(now_ns() - job->restore_start_ns) / 1e6);
+  }
   /* Run. */
   job->started = 1;
   atomic_store(&job->running, job->tasks.n);
@@ -782,6 +805,7 @@ static int write_metadata(weir__job *job, int64_t id, const char *dir, weir__err
   if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)id, err);
   if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, err);
   if (!rc) rc = weir__snap_put_bytes(&w, job->name, (uint32_t)strlen(job->name), err);
+  if (!rc) rc = weir__snap_put_bytes(&w, job->run_id, (uint32_t)strlen(job->run_id), err);
   if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)job->plan->max_parallelism, err);
   /* The operators with state, by name and subtask. */
   int n = 0;
@@ -822,20 +846,67 @@ static int snapshot_finished(weir__job *job, int64_t id, weir__err *err) {
   return WEIR_OK;
 }
 
+/* Keep the last num-retained checkpoints before and including id. */
+static void retain(weir__job *job, int64_t id) {
+  char dir[4096];
+  for (int64_t old = id - job->ckpt_retained; old > 0; old--) {
+    snprintf(dir, sizeof dir, "%s/chk-%lld", job->ckpt_dir, (long long)old);
+    struct stat st;
+    if (stat(dir, &st)) break;
+    weir__remove_tree(dir);
+  }
+}
+
+static int make_checkpoint_dir(weir__job *job, int64_t id, char *dir, size_t n, weir__err *err) {
+  snprintf(dir, n, "%s/chk-%lld", job->ckpt_dir, (long long)id);
+  if (mkdir(dir, 0755) && errno != EEXIST)
+    return weir__err_set(err, WEIR_IOERR, -1, "cannot create checkpoint directory '%s': %s", dir,
+                         strerror(errno));
+  return WEIR_OK;
+}
+
+/* Every task has finished: a final checkpoint seals what the sinks
+ * staged since the last one, and its completion lets them write it (as
+ * Flink's final checkpoint of a bounded job).  The operators no longer
+ * change, so the coordinator does it all on its own thread. */
+static int final_checkpoint(weir__job *job, int64_t id, weir__err *err) {
+  char dir[4096];
+  int rc = make_checkpoint_dir(job, id, dir, sizeof dir, err);
+  for (int i = 0; !rc && i < job->tasks.n; i++) {
+    task_ext *te = job->tasks.v[i];
+    for (int k = 0; !rc && k < te->t.nops; k++) {
+      weir__op *op = te->t.chain[k];
+      /* Only sinks seal an epoch; the rest has emitted everything. */
+      if (op->vt->notify_complete && op->vt->on_barrier && (rc = op->vt->on_barrier(op, id)))
+        *err = *op->err;
+    }
+  }
+  if (!rc) rc = snapshot_finished(job, id, err);
+  if (!rc) rc = write_metadata(job, id, dir, err);
+  if (rc) return rc;
+  atomic_store(&job->ckpt_complete, id);
+  for (int i = 0; !rc && i < job->tasks.n; i++) {
+    task_ext *te = job->tasks.v[i];
+    for (int k = 0; !rc && k < te->t.nops; k++) {
+      weir__op *op = te->t.chain[k];
+      if (op->vt->notify_complete && (rc = op->vt->notify_complete(op, id))) *err = *op->err;
+    }
+  }
+  if (!rc) retain(job, id);
+  return rc;
+}
+
 static void *coord_main(void *arg) {
   weir__job *job = arg;
-  int64_t id = 0;
+  int64_t id = job->ckpt_first_id;
   weir__err err;
   weir__err_clear(&err);
   char dir[4096];
   while (coord_sleep(job, now_ms() + job->ckpt_interval_ms)) {
     id++;
-    snprintf(dir, sizeof dir, "%s/chk-%lld", job->ckpt_dir, (long long)id);
-    if (mkdir(dir, 0755) && errno != EEXIST) {
-      weir__err_set(&err, WEIR_IOERR, -1, "cannot create checkpoint directory '%s': %s", dir,
-                    strerror(errno));
+    if (make_checkpoint_dir(job, id, dir, sizeof dir, &err)) {
       job_fail(job, &err, WEIR_IOERR);
-      break;
+      return NULL;
     }
     atomic_store(&job->ckpt_trigger, id);
     ring_all(job);
@@ -845,38 +916,31 @@ static void *coord_main(void *arg) {
     }
     if (atomic_load(&job->cancel)) {
       weir__remove_tree(dir); /* never completed */
-      break;
+      return NULL;
     }
     int every = 1;
     for (int i = 0; i < job->tasks.n; i++)
       every &= atomic_load(&((task_ext *)job->tasks.v[i])->ckpt_acked) >= id;
     if (!every && atomic_load(&job->running) == 0) {
-      weir__remove_tree(dir); /* the job ended before this checkpoint */
+      weir__remove_tree(dir); /* the job ended first: the final checkpoint follows */
       break;
     }
     if (!all_acked(job, id)) {
-      /* Timed out, or the job ended with tasks that never saw the barrier:
-       * abandon this checkpoint. */
       weir__remove_tree(dir);
-      if (atomic_load(&job->running) == 0) break;
       fprintf(stderr, "[WARN] job '%s': checkpoint %lld abandoned after %lld ms\n", job->name,
               (long long)id, (long long)job->ckpt_timeout_ms);
       continue;
     }
     if (snapshot_finished(job, id, &err) || write_metadata(job, id, dir, &err)) {
       job_fail(job, &err, err.code);
-      break;
+      return NULL;
     }
     atomic_store(&job->ckpt_complete, id);
     ring_all(job);
-    /* Retention: drop the checkpoints before the last num-retained. */
-    for (int64_t old = id - job->ckpt_retained; old > 0; old--) {
-      snprintf(dir, sizeof dir, "%s/chk-%lld", job->ckpt_dir, (long long)old);
-      struct stat st;
-      if (stat(dir, &st)) break;
-      weir__remove_tree(dir);
-    }
+    retain(job, id);
   }
+  if (!atomic_load(&job->cancel) && !job_has_failed(job) && final_checkpoint(job, id + 1, &err))
+    job_fail(job, &err, err.code ? err.code : WEIR_IOERR);
   return NULL;
 }
 
@@ -937,7 +1001,11 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
                        path, (unsigned long long)version);
   if (!rc) rc = weir__snap_get_u64(&r, &id, err);
   if (!rc) rc = weir__snap_get_u64(&r, &when, err);
+  const uint8_t *run;
+  uint32_t runlen;
   if (!rc) rc = weir__snap_get_bytes(&r, &name, &nlen, err);
+  if (!rc) rc = weir__snap_get_bytes(&r, &run, &runlen, err);
+  if (!rc && runlen < sizeof job->run_id) snprintf(job->run_id, sizeof job->run_id, "%.*s", (int)runlen, (const char *)run);
   if (!rc) rc = weir__snap_get_u64(&r, &maxpar, err);
   if (!rc && maxpar != (uint64_t)job->plan->max_parallelism)
     rc = weir__err_set(err, WEIR_ERROR, -1,
@@ -970,6 +1038,11 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
     }
     old_par[found]++;
   }
+  /* The checkpoint's job name outlives the reader: the sinks' commit
+   * records of its pending epochs carry it. */
+  (void)name;
+  (void)nlen;
+  if (!rc) job->ckpt_first_id = (int64_t)id;
   weir__snap_close(&r);
   for (int i = 0; !rc && i < nops; i++) {
     weir__op *op0 = job->inst[i][0];
@@ -983,7 +1056,7 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
                          path, uid);
       break;
     }
-    weir__restore rs = {path, uid, old_par[i], job->plan->max_parallelism};
+    weir__restore rs = {path, uid, old_par[i], job->plan->max_parallelism, job->run_id};
     for (int sub = 0; !rc && sub < job->plan->ops[i]->parallelism; sub++) {
       weir__op *op = job->inst[i][sub];
       if ((rc = op->vt->restore(op, &rs))) *err = *op->err;
@@ -992,6 +1065,12 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
   weir__free(old_par);
   return rc;
 }
+
+int weir__op_checkpointing(const weir__op *op) { return op->task && op->task->job->ckpt_dir != NULL; }
+
+const char *weir__op_job_name(const weir__op *op) { return op->task ? op->task->job->name : "job"; }
+
+const char *weir__op_job_run(const weir__op *op) { return op->task ? op->task->job->run_id : "run"; }
 
 int weir__op_max_parallelism(const weir__op *op) { return op->plan ? op->task->job->plan->max_parallelism : 1; }
 

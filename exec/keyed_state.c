@@ -210,3 +210,70 @@ void weir__interleaved_free(weir__interleaved *iv) {
   weir__free(iv->old_next);
   memset(iv, 0, sizeof *iv);
 }
+
+/* ---- rows ---------------------------------------------------------------------------------- */
+
+int weir__rows_write(weir__snap_writer *w, const weir__chunk *c, weir__err *err) {
+  int rc = weir__snap_put_u64(w, (uint64_t)c->n, err);
+  for (int r = 0; !rc && r < c->n; r++) {
+    rc = weir__snap_put_u64(w, c->kind ? c->kind[r] : WEIR_INSERT, err);
+    for (int j = 0; !rc && j < c->ncol; j++) {
+      const weir__vec *v = &c->cols[j];
+      int null = weir__vec_is_null(v, r);
+      rc = weir__snap_put_u64(w, (uint64_t)null, err);
+      if (rc || null) continue;
+      if (weir__type_phys(v->type) == WEIR_PHYS_STR) {
+        weir__str s = WEIR_VEC_STR(v)[r];
+        rc = weir__snap_put_bytes(w, s.p ? s.p : "", s.n, err);
+      } else {
+        uint64_t x;
+        memcpy(&x, &WEIR_VEC_I64(v)[r], 8); /* integer or double bits */
+        rc = weir__snap_put_u64(w, x, err);
+      }
+    }
+  }
+  return rc;
+}
+
+int weir__rows_read(weir__snap_reader *r, int ncol, const int *types, weir__chunk ***out,
+                    int *nout, weir__err *err) {
+  uint64_t n;
+  int rc = weir__snap_get_u64(r, &n, err);
+  weir__chunk *c = NULL;
+  for (uint64_t i = 0; !rc && i < n; i++) {
+    if (!c || c->n == c->cap) {
+      weir__chunk **v = weir__realloc(*out, sizeof(weir__chunk *) * (size_t)(*nout + 1));
+      if (!v || !(c = weir__chunk_new(ncol, types, WEIR_CHUNK_CAP))) {
+        if (v) *out = v;
+        return weir__err_nomem(err);
+      }
+      *out = v;
+      v[(*nout)++] = c;
+    }
+    uint64_t kind;
+    if ((rc = weir__snap_get_u64(r, &kind, err))) break;
+    int row = c->n;
+    c->kind[row] = (uint8_t)kind;
+    for (int j = 0; !rc && j < ncol; j++) {
+      uint64_t null, x;
+      if ((rc = weir__snap_get_u64(r, &null, err))) break;
+      if (null) {
+        weir__chunk_set_null(c, j, row);
+        continue;
+      }
+      if (weir__type_phys(types[j]) == WEIR_PHYS_STR) {
+        const uint8_t *p;
+        uint32_t len;
+        if ((rc = weir__snap_get_bytes(r, &p, &len, err))) break;
+        const char *s = weir__chunk_strdup(c, (const char *)p, len);
+        if (!s) return weir__err_nomem(err);
+        WEIR_VEC_STR(&c->cols[j])[row] = (weir__str){s, len};
+      } else {
+        if ((rc = weir__snap_get_u64(r, &x, err))) break;
+        memcpy(&WEIR_VEC_I64(&c->cols[j])[row], &x, 8);
+      }
+    }
+    c->n++;
+  }
+  return rc;
+}

@@ -36,6 +36,7 @@ static const weir__opt_spec nexmark_opts[] = {
     {"nexmark.out-of-order-group-size", OPT_INT, 0, NULL, "1"},
     {"nexmark.base-time", OPT_STRING, 0, NULL, "2026-01-01 00:00:00"},
     {"nexmark.pace", OPT_BOOL, 0, NULL, "false"},
+    {"nexmark.pace.speedup", OPT_INT, 0, NULL, "1"},
     {"nexmark.hot-auction-ratio", OPT_INT, 0, NULL, "2"},
     {"nexmark.hot-sellers-ratio", OPT_INT, 0, NULL, "4"},
     {"nexmark.hot-bidders-ratio", OPT_INT, 0, NULL, "4"},
@@ -219,6 +220,7 @@ typedef struct nexmark_src {
   double delay_us; /* event-time microseconds between events */
   int pace;
   int64_t pace_start_ns;
+  int64_t speedup; /* paced: event-time ms per wall-clock ms */
   int64_t hot_auction, hot_seller, hot_bidder, active_people, in_flight;
   int *out_of_field; /* field -> output column or -1 */
   int nfields;
@@ -303,6 +305,8 @@ static int src_open(weir__op *op) {
   const char *bt = weir__opt_get(t, nexmark_opts, "nexmark.base-time");
   weir__time_parse_ts(bt, strlen(bt), &s->base_ms);
   s->pace = weir__opt_bool(t, nexmark_opts, "nexmark.pace");
+  s->speedup = weir__opt_int(t, nexmark_opts, "nexmark.pace.speedup");
+  if (s->speedup < 1) s->speedup = 1;
   s->hot_auction = weir__opt_int(t, nexmark_opts, "nexmark.hot-auction-ratio");
   s->hot_seller = weir__opt_int(t, nexmark_opts, "nexmark.hot-sellers-ratio");
   s->hot_bidder = weir__opt_int(t, nexmark_opts, "nexmark.hot-bidders-ratio");
@@ -500,7 +504,8 @@ static int src_poll(weir__op *op) {
   int want_kind = s->kind;
   int64_t step = s->nsplits;
   /* Paced: only the events whose time has come on the wall clock. */
-  int64_t now_ev = s->pace ? s->base_ms + (now_ns() - s->pace_start_ns) / 1000000 : INT64_MAX;
+  int64_t now_ev =
+      s->pace ? s->base_ms + (now_ns() - s->pace_start_ns) * s->speedup / 1000000 : INT64_MAX;
   while (out->n < out->cap) {
     int64_t k = s->next_k;
     if (s->events > 0 && k >= s->events) break;
@@ -512,7 +517,7 @@ static int src_poll(weir__op *op) {
     int64_t ts = event_time(s, n);
     if (ts > now_ev) {
       /* Not due yet: come back when it is (the task sleeps meanwhile). */
-      op->resume_ns = s->pace_start_ns + (ts - s->base_ms) * 1000000;
+      op->resume_ns = s->pace_start_ns + (ts - s->base_ms) * 1000000 / s->speedup;
       if (out->n == 0) return WEIR_OK;
       break;
     }
@@ -551,7 +556,12 @@ static int src_snapshot(weir__op *op, weir__snap_writer *w) {
 
 static int src_restore(weir__op *op, const weir__restore *rs) {
   nexmark_src *s = (nexmark_src *)op;
-  return weir__interleaved_restore(op, rs, &s->next_k, &s->restored, op->err);
+  int rc = weir__interleaved_restore(op, rs, &s->next_k, &s->restored, op->err);
+  /* Paced: the clock resumes where the events resume, not at their start. */
+  if (!rc && s->pace)
+    s->pace_start_ns =
+        now_ns() - (event_time(s, adjusted(s, s->next_k)) - s->base_ms) * 1000000 / s->speedup;
+  return rc;
 }
 
 static const weir__op_vtab nexmark_vtab = {.name = "NexmarkSource",

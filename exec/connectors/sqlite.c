@@ -8,11 +8,23 @@
  * rows replace the row with the same key, -D deletes it, -U is ignored (the
  * +U that follows replaces it).  Without one it appends.
  *
- * Rows are written in transactions of at most 'sink.buffer-flush.max-rows'
- * rows or 'sink.buffer-flush.interval' of time, and at the end of the
- * input.  The database is in WAL mode, so readers see committed rows while
- * the job runs.  (Epoch-aligned exactly-once commits come with
- * checkpoints.)
+ * Without checkpoints (at least once): rows are written in transactions
+ * of at most 'sink.buffer-flush.max-rows' rows or
+ * 'sink.buffer-flush.interval' of time, and at the end of the input.
+ *
+ * With checkpoints (exactly once, DESIGN section 8): the changes between
+ * barrier n-1 and barrier n are epoch n.  They are staged in memory, kept
+ * in checkpoint n's snapshot while pending, and written only when
+ * checkpoint n completes, in one transaction together with the row
+ * (run, sink, n) of the table _weir_commits in the same database (run:
+ * the job's lineage, new for a fresh start and kept across restores; the
+ * job's name is recorded beside it).  An
+ * epoch whose row is already there is not written again, so after a
+ * restore the pending epochs of the checkpoint are written exactly when
+ * they were not.  The last epoch is sealed by the job's final checkpoint.
+ *
+ * The database is in WAL mode, so readers see committed transactions
+ * (committed epochs) while the job runs.
  */
 #include <stdio.h>
 #include <time.h>
@@ -39,6 +51,17 @@ typedef struct sqlite_sink {
   int64_t max_rows, interval_ms;
   int64_t txn_started_ms;
   char (*text)[48]; /* per column: formatted timestamps */
+  /* Exactly once: the epoch being staged, and sealed epochs not yet committed. */
+  int exactly_once;
+  weir__chunk **staged;
+  int nstaged;
+  struct epoch {
+    int64_t id;
+    weir__chunk **rows;
+    int n;
+  } *sealed;
+  int nsealed;
+  sqlite3_stmt *seen, *record;
 } sqlite_sink;
 
 static int64_t now_ms(void) {
@@ -85,6 +108,24 @@ static int exec_sql(sqlite_sink *s, const char *sql) {
     return sql_fail(s, sql);
   }
   return WEIR_OK;
+}
+
+/* The commit table and its statements. */
+static int prepare_commits(sqlite_sink *s) {
+  if (s->seen) return WEIR_OK;
+  int rc = exec_sql(s, "CREATE TABLE IF NOT EXISTS _weir_commits (job TEXT NOT NULL, run TEXT NOT "
+                       "NULL, sink TEXT NOT NULL, epoch INTEGER NOT NULL, committed_at TEXT NOT "
+                       "NULL, PRIMARY KEY (run, sink, epoch))");
+  if (rc == WEIR_OK &&
+      (sqlite3_prepare_v2(s->db,
+                          "SELECT 1 FROM _weir_commits WHERE run = ?1 AND sink = ?2 AND epoch = ?3",
+                          -1, &s->seen, NULL) != SQLITE_OK ||
+       sqlite3_prepare_v2(s->db,
+                          "INSERT INTO _weir_commits (run, sink, epoch, job, committed_at) VALUES "
+                          "(?1, ?2, ?3, ?4, strftime('%Y-%m-%d %H:%M:%f', 'now'))",
+                          -1, &s->record, NULL) != SQLITE_OK))
+    rc = sql_fail(s, "cannot prepare the commit table statements");
+  return rc;
 }
 
 static int sink_open(weir__op *op) {
@@ -195,6 +236,8 @@ static int sink_open(weir__op *op) {
   weir__sb_free(&params);
   weir__sb_free(&upd);
   weir__sb_free(&where);
+  s->exactly_once = weir__op_checkpointing(op);
+  if (rc == WEIR_OK && s->exactly_once) rc = prepare_commits(s);
   return rc;
 }
 
@@ -236,14 +279,10 @@ static int bind_row(sqlite_sink *s, sqlite3_stmt *st, const weir__chunk *c, int 
   return WEIR_OK;
 }
 
-static int sink_push(weir__op *op, int port, weir__chunk *c) {
-  sqlite_sink *s = (sqlite_sink *)op;
+/* Write the rows of c into the open transaction. */
+static int write_rows(sqlite_sink *s, const weir__chunk *c) {
+  weir__op *op = &s->base;
   int rc;
-  if (!s->in_txn) {
-    if ((rc = exec_sql(s, "BEGIN"))) return rc;
-    s->in_txn = 1;
-    s->txn_started_ms = now_ms();
-  }
   for (int r = 0; r < c->n; r++) {
     int kind = c->kind ? c->kind[r] : WEIR_INSERT;
     sqlite3_stmt *st;
@@ -260,18 +299,173 @@ static int sink_push(weir__op *op, int port, weir__chunk *c) {
     if (src != SQLITE_DONE) return sql_fail(s, "cannot write a row");
     s->pending++;
   }
+  return WEIR_OK;
+}
+
+/* Keep a copy of c in the epoch being staged. */
+static int stage(sqlite_sink *s, const weir__chunk *c) {
+  weir__op *op = &s->base;
+  int sel[WEIR_CHUNK_CAP];
+  for (int r = 0; r < c->n; r++) sel[r] = r;
+  weir__chunk *last = s->nstaged ? s->staged[s->nstaged - 1] : NULL;
+  int done = 0;
+  while (done < c->n) {
+    if (!last || last->n == last->cap) {
+      weir__chunk **v = weir__realloc(s->staged, sizeof(weir__chunk *) * (size_t)(s->nstaged + 1));
+      if (!v) return weir__err_nomem(op->err);
+      s->staged = v;
+      if (!(last = weir__chunk_new(op->plan->ncol, op->plan->types, WEIR_CHUNK_CAP)))
+        return weir__err_nomem(op->err);
+      s->staged[s->nstaged++] = last;
+    }
+    int k = c->n - done < last->cap - last->n ? c->n - done : last->cap - last->n;
+    if (weir__chunk_append_rows(last, c, sel + done, k)) return weir__err_nomem(op->err);
+    done += k;
+  }
+  return WEIR_OK;
+}
+
+static int sink_push(weir__op *op, int port, weir__chunk *c) {
+  sqlite_sink *s = (sqlite_sink *)op;
+  int rc;
+  if (s->exactly_once) return stage(s, c);
+  if (!s->in_txn) {
+    if ((rc = exec_sql(s, "BEGIN"))) return rc;
+    s->in_txn = 1;
+    s->txn_started_ms = now_ms();
+  }
+  if ((rc = write_rows(s, c))) return rc;
   if (s->pending >= s->max_rows || now_ms() - s->txn_started_ms >= s->interval_ms) return commit(s);
   return WEIR_OK;
 }
 
-static int sink_finish(weir__op *op) { return commit((sqlite_sink *)op); }
+static int sink_finish(weir__op *op) {
+  sqlite_sink *s = (sqlite_sink *)op;
+  /* Exactly once: the last epoch waits for the job's final checkpoint. */
+  return s->exactly_once ? WEIR_OK : commit(s);
+}
+
+/* ---- exactly once ------------------------------------------------------------------------ */
+
+static void free_rows(weir__chunk **rows, int n) {
+  for (int i = 0; i < n; i++) weir__chunk_free(rows[i]);
+  weir__free(rows);
+}
+
+/* Write epoch e of the job's run lineage `run` (rows[0..n)) and its
+ * commit record in one transaction, unless the record says it was written
+ * before. */
+static int commit_epoch(sqlite_sink *s, const char *run, int64_t e, weir__chunk **rows, int n) {
+  const char *job = weir__op_job_name(&s->base);
+  int rc = exec_sql(s, "BEGIN IMMEDIATE");
+  if (rc) return rc;
+  sqlite3_bind_text(s->seen, 1, run, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s->seen, 2, s->table, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s->seen, 3, e);
+  int step = sqlite3_step(s->seen);
+  sqlite3_reset(s->seen);
+  if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    rc = sql_fail(s, "cannot read the commit table");
+  } else if (step == SQLITE_DONE) {
+    for (int i = 0; !rc && i < n; i++) rc = write_rows(s, rows[i]);
+    if (!rc) {
+      sqlite3_bind_text(s->record, 1, run, -1, SQLITE_STATIC);
+      sqlite3_bind_text(s->record, 2, s->table, -1, SQLITE_STATIC);
+      sqlite3_bind_int64(s->record, 3, e);
+      sqlite3_bind_text(s->record, 4, job, -1, SQLITE_STATIC);
+      step = sqlite3_step(s->record);
+      sqlite3_reset(s->record);
+      if (step != SQLITE_DONE) rc = sql_fail(s, "cannot record the epoch in the commit table");
+    }
+  }
+  if (rc) {
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+  }
+  s->pending = 0;
+  return exec_sql(s, "COMMIT");
+}
+
+/* Barrier id: what was staged since the last one is epoch id. */
+static int sink_on_barrier(weir__op *op, int64_t id) {
+  sqlite_sink *s = (sqlite_sink *)op;
+  if (!s->exactly_once) return WEIR_OK;
+  struct epoch *v = weir__realloc(s->sealed, sizeof *v * (size_t)(s->nsealed + 1));
+  if (!v) return weir__err_nomem(op->err);
+  s->sealed = v;
+  v[s->nsealed++] = (struct epoch){id, s->staged, s->nstaged};
+  s->staged = NULL;
+  s->nstaged = 0;
+  return WEIR_OK;
+}
+
+/* The sealed epochs not yet written, so a restore can write them. */
+static int sink_snapshot(weir__op *op, weir__snap_writer *w) {
+  sqlite_sink *s = (sqlite_sink *)op;
+  int rc = weir__snap_put_u64(w, (uint64_t)s->nsealed, op->err);
+  for (int i = 0; !rc && i < s->nsealed; i++) {
+    rc = weir__snap_put_u64(w, (uint64_t)s->sealed[i].id, op->err);
+    if (!rc) rc = weir__snap_put_u64(w, (uint64_t)s->sealed[i].n, op->err);
+    for (int k = 0; !rc && k < s->sealed[i].n; k++) rc = weir__rows_write(w, s->sealed[i].rows[k], op->err);
+  }
+  return rc;
+}
+
+/* Checkpoint id is complete: write every epoch up to it, oldest first. */
+static int sink_notify_complete(weir__op *op, int64_t id) {
+  sqlite_sink *s = (sqlite_sink *)op;
+  int done = 0, rc = WEIR_OK;
+  while (done < s->nsealed && s->sealed[done].id <= id) {
+    struct epoch *e = &s->sealed[done];
+    if ((rc = commit_epoch(s, weir__op_job_run(op), e->id, e->rows, e->n))) break;
+    free_rows(e->rows, e->n);
+    done++;
+  }
+  memmove(s->sealed, s->sealed + done, sizeof *s->sealed * (size_t)(s->nsealed - done));
+  s->nsealed -= done;
+  return rc;
+}
+
+/* The checkpoint completed, so its pending epochs are due: write those
+ * that the commit table does not have yet. */
+static int sink_restore(weir__op *op, const weir__restore *rs) {
+  sqlite_sink *s = (sqlite_sink *)op;
+  int rc = WEIR_OK;
+  for (int sub = 0; !rc && sub < rs->old_parallelism; sub++) {
+    weir__snap_reader r;
+    uint64_t n = 0;
+    rc = weir__restore_open(rs, sub, &r, op->err);
+    if (!rc) rc = weir__snap_get_u64(&r, &n, op->err);
+    for (uint64_t i = 0; !rc && i < n; i++) {
+      uint64_t id, nchunks;
+      weir__chunk **rows = NULL;
+      int nrows = 0;
+      rc = weir__snap_get_u64(&r, &id, op->err);
+      if (!rc) rc = weir__snap_get_u64(&r, &nchunks, op->err);
+      for (uint64_t k = 0; !rc && k < nchunks; k++)
+        rc = weir__rows_read(&r, op->plan->ncol, op->plan->types, &rows, &nrows, op->err);
+      /* Due even if this job takes no checkpoints. */
+      if (!rc) rc = prepare_commits(s);
+      if (!rc) rc = commit_epoch(s, rs->job, (int64_t)id, rows, nrows);
+      free_rows(rows, nrows);
+    }
+    weir__snap_close(&r);
+  }
+  return rc;
+}
 
 static void sink_close(weir__op *op) {
   sqlite_sink *s = (sqlite_sink *)op;
-  /* A job that stops early keeps what it wrote, as a flushing sink does. */
+  /* A job that stops early keeps what it wrote, as a flushing sink does
+   * (exactly once: only whole epochs were ever written). */
   if (s->db && s->in_txn) sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
   sqlite3_finalize(s->ins);
   sqlite3_finalize(s->del);
+  sqlite3_finalize(s->seen);
+  sqlite3_finalize(s->record);
+  free_rows(s->staged, s->nstaged);
+  for (int i = 0; i < s->nsealed; i++) free_rows(s->sealed[i].rows, s->sealed[i].n);
+  weir__free(s->sealed);
   if (s->db) sqlite3_close(s->db);
   s->db = NULL;
   weir__free(s->text);
@@ -281,6 +475,10 @@ static const weir__op_vtab sqlite_sink_vtab = {.name = "SqliteSink",
                                                .size = sizeof(sqlite_sink),
                                                .open = sink_open,
                                                .push = sink_push,
+                                               .on_barrier = sink_on_barrier,
+                                               .snapshot = sink_snapshot,
+                                               .restore = sink_restore,
+                                               .notify_complete = sink_notify_complete,
                                                .finish = sink_finish,
                                                .close = sink_close};
 
