@@ -1046,6 +1046,13 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
   weir__snap_close(&r);
   for (int i = 0; !rc && i < nops; i++) {
     weir__op *op0 = job->inst[i][0];
+    if (op0->vt->poll && !op0->vt->restore) {
+      /* A source that cannot resume would replay from its start. */
+      rc = weir__err_set(err, WEIR_UNSUPPORTED, -1,
+                         "cannot restore from '%s': the source %s cannot resume from a checkpoint",
+                         path, op0->vt->name);
+      break;
+    }
     if (!op0->vt->restore) continue;
     char uid[128];
     op_uid(job, op0, uid, sizeof uid);

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <time.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ static const weir__opt_spec file_opts[] = {
     {"path", OPT_STRING, 1, NULL, NULL},
     {"format", OPT_ENUM, 1, "csv|json", NULL},
     WEIR_SOURCE_OPTS,
+    {"scan.rows-per-second", OPT_INT, 0, NULL, "0"},
     {"format.error-policy", OPT_ENUM, 0, "fail|skip", "fail"},
     {NULL, 0, 0, NULL, NULL}};
 
@@ -114,12 +116,21 @@ typedef struct file_src {
   int bom_checked; /* the start of the file was checked for a BOM */
   int64_t split_start; /* offset where this subtask's records begin */
   int64_t remaining; /* bytes of this split not yet read */
+  int64_t buf_off;   /* file offset of buf[0] */
+  double ns_per_row; /* 'scan.rows-per-second' of this subtask; 0 = unpaced */
+  int64_t pace_start_ns, emitted;
   weir__chunk *out;
   int max_rows;
   weir__arena arena; /* header names */
 } file_src;
 
 static int set_split(file_src *f, const struct stat *st);
+
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 static int read_header(file_src *f);
 
 static int src_open(weir__op *op) {
@@ -138,6 +149,9 @@ static int src_open(weir__op *op) {
   f->csv.quote = opt_char(t, "csv.quote-character", '"');
   f->csv.null_literal = weir__table_option(t, "csv.null-literal");
   f->line = 1;
+  int64_t rps = weir__opt_int(t, file_opts, "scan.rows-per-second");
+  f->ns_per_row = rps > 0 ? 1e9 * (double)(op->nsubtasks > 0 ? op->nsubtasks : 1) / (double)rps : 0;
+  f->pace_start_ns = mono_ns();
   f->max_rows = (int)weir__config_get_int(op->cfg, "table.exec.source.max-rows-per-chunk");
   if (f->max_rows <= 0 || f->max_rows > WEIR_CHUNK_CAP) f->max_rows = WEIR_CHUNK_CAP;
   weir__arena_init(&f->arena, 4096);
@@ -248,6 +262,7 @@ static int set_split(file_src *f, const struct stat *st) {
   f->remaining = b1 - b0;
   f->line = l0;
   f->split_start = b0;
+  f->buf_off = b0;
   return WEIR_OK;
 }
 
@@ -257,6 +272,7 @@ static int refill(file_src *f) {
   if (f->pos > 0) {
     memmove(f->buf, f->buf + f->pos, f->len - f->pos);
     f->len -= f->pos;
+    f->buf_off += (int64_t)f->pos;
     f->pos = 0;
   }
   if (f->len == f->cap) {
@@ -417,6 +433,16 @@ static int src_poll(weir__op *op) {
   file_src *f = (file_src *)op;
   weir__chunk *out = f->out;
   weir__chunk_reset(out);
+  int max_rows = f->max_rows;
+  if (f->ns_per_row > 0) {
+    /* Paced: only the rows due by now; then sleep until the next one is. */
+    int64_t due = (int64_t)((double)(mono_ns() - f->pace_start_ns) / f->ns_per_row) + 1 - f->emitted;
+    if (due <= 0) {
+      op->resume_ns = f->pace_start_ns + (int64_t)((double)f->emitted * f->ns_per_row);
+      return WEIR_OK;
+    }
+    if (due < max_rows) max_rows = (int)due;
+  }
   if (f->header && !f->header_done) {
     /* The header: the first line. */
     for (;;) {
@@ -439,7 +465,7 @@ static int src_poll(weir__op *op) {
       if (rc) return rc;
     }
   }
-  while (out->n < f->max_rows) {
+  while (out->n < max_rows) {
     int rc = next_record(f);
     if (rc == 1) {
       out->n++;
@@ -453,6 +479,7 @@ static int src_poll(weir__op *op) {
     if (f->eof) return WEIR_DONE;
     if ((rc = refill(f))) return rc;
   }
+  f->emitted += out->n;
   return weir__op_emit(op, out);
 }
 
@@ -466,10 +493,67 @@ static void src_close(weir__op *op) {
   weir__arena_free(&f->arena);
 }
 
+/* The position: the offset of the next record, the end of the split (-1:
+ * the end of the file), its line number, whether the header and the byte
+ * order mark are behind.  Between polls the buffer always starts at a
+ * record. */
+static int src_snapshot(weir__op *op, weir__snap_writer *w) {
+  file_src *f = (file_src *)op;
+  int64_t next = f->buf_off + (int64_t)f->pos;
+  int64_t end = f->remaining == INT64_MAX ? -1 : f->buf_off + (int64_t)f->len + f->remaining;
+  int rc = weir__snap_put_u64(w, (uint64_t)next, op->err);
+  if (!rc) rc = weir__snap_put_u64(w, (uint64_t)end, op->err);
+  if (!rc) rc = weir__snap_put_u64(w, (uint64_t)f->line, op->err);
+  if (!rc) rc = weir__snap_put_u64(w, (uint64_t)f->header_done, op->err);
+  if (!rc) rc = weir__snap_put_u64(w, (uint64_t)f->bom_checked, op->err);
+  return rc;
+}
+
+static int src_restore(weir__op *op, const weir__restore *rs) {
+  file_src *f = (file_src *)op;
+  if (rs->old_parallelism != op->nsubtasks)
+    return weir__op_fail(op, WEIR_UNSUPPORTED,
+                         "table '%s': a file source restores only at the parallelism it was "
+                         "checkpointed with (%d), not %d; SET 'parallelism.default' = '%d'",
+                         op->plan->table->name, rs->old_parallelism, op->nsubtasks,
+                         rs->old_parallelism);
+  weir__snap_reader r;
+  uint64_t next, end, line, header_done, bom;
+  int rc = weir__restore_open(rs, op->subtask, &r, op->err);
+  if (!rc) rc = weir__snap_get_u64(&r, &next, op->err);
+  if (!rc) rc = weir__snap_get_u64(&r, &end, op->err);
+  if (!rc) rc = weir__snap_get_u64(&r, &line, op->err);
+  if (!rc) rc = weir__snap_get_u64(&r, &header_done, op->err);
+  if (!rc) rc = weir__snap_get_u64(&r, &bom, op->err);
+  weir__snap_close(&r);
+  if (rc) return rc;
+  struct stat st;
+  if (fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      ((int64_t)next > st.st_size || ((int64_t)end >= 0 && (int64_t)end > st.st_size)))
+    return weir__op_fail(op, WEIR_CORRUPT,
+                         "table '%s': '%s' is shorter than when the checkpoint was taken", 
+                         op->plan->table->name, f->path);
+  if (lseek(f->fd, (off_t)next, SEEK_SET) < 0)
+    return weir__op_fail(op, WEIR_IOERR, "cannot seek in '%s': %s", f->path, strerror(errno));
+  f->buf_off = (int64_t)next;
+  f->pos = f->len = 0;
+  f->eof = 0;
+  f->remaining = (int64_t)end < 0 ? INT64_MAX : (int64_t)end - (int64_t)next;
+  f->line = (int64_t)line;
+  f->bom_checked = (int)bom || next > 0;
+  f->pace_start_ns = mono_ns(); /* pacing starts afresh */
+  f->emitted = 0;
+  if (header_done && !f->header_done) return read_header(f);
+  f->header_done = (int)header_done;
+  return WEIR_OK;
+}
+
 static const weir__op_vtab file_source_vtab = {.name = "FileSource",
                                                .size = sizeof(file_src),
                                                .open = src_open,
                                                .poll = src_poll,
+                                               .snapshot = src_snapshot,
+                                               .restore = src_restore,
                                                .close = src_close};
 
 const weir__connector weir__connector_file = {

@@ -1,0 +1,89 @@
+# driver.bash -- the SIGKILL recovery driver shared by tests/recovery/*.sh
+# (sourced after ../e2e/lib.bash; TESTING.md section 4).
+#
+# The test defines job_script CK (write $TMP/job.sql, restoring from the
+# checkpoint directory CK when it is not empty) and calls
+# run_with_kills JOB KILLS SEED: start `weir $STATE -f $TMP/job.sql`,
+# SIGKILL it at a seeded random moment 0.1-0.6 s into the run, start it
+# again from the newest complete checkpoint of job JOB, and repeat until
+# KILLS kills; the last run goes to the end.  Then report LOST DUP WRONG
+# prints the figures and fails unless all three are 0.
+STATE=$TMP/state
+
+# The newest checkpoint of job $1 whose _metadata exists (a complete one).
+latest_checkpoint() {
+  local best="" n=0 d k
+  for d in "$STATE"/checkpoints/"$1"/chk-*; do
+    [[ -f "$d/_metadata" ]] || continue
+    k=${d##*chk-}
+    if ((k > n)); then n=$k; best=$d; fi
+  done
+  echo "$best"
+}
+
+# The time from the start of a restore to the first record, from a log.
+restore_ms() { sed -n "s/.*first record \([0-9.]*\) ms after the restore began.*/\1/p" "$1" | head -1; }
+
+killed=0 restores=0 restore_ms_total=0
+run_with_kills() {
+  local job=$1 kills=$2 ck pid ms
+  RANDOM=$3
+  while :; do
+    ck=$(latest_checkpoint "$job")
+    job_script "$ck"
+    [[ -n "$ck" ]] && restores=$((restores + 1))
+    "$WEIR" "$STATE" -f "$TMP/job.sql" > "$TMP/out.txt" 2> "$TMP/err.txt" &
+    pid=$!
+    if ((killed < kills)); then
+      sleep "$(printf '0.%03d' $((100 + RANDOM % 500)))"
+      if kill -KILL "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null || true
+        killed=$((killed + 1))
+      else
+        wait "$pid" || { cat "$TMP/err.txt"; echo "FAIL: weir failed"; exit 1; }
+        break
+      fi
+    else
+      wait "$pid" || { cat "$TMP/err.txt"; echo "FAIL: weir failed"; exit 1; }
+      break
+    fi
+    ms=$(restore_ms "$TMP/err.txt")
+    [[ -n "$ms" ]] && restore_ms_total=$(awk -v a="$restore_ms_total" -v b="$ms" 'BEGIN {print a + b}')
+  done
+  cat "$TMP/err.txt"
+  ms=$(restore_ms "$TMP/err.txt")
+  [[ -n "$ms" ]] && restore_ms_total=$(awk -v a="$restore_ms_total" -v b="$ms" 'BEGIN {print a + b}')
+  return 0
+}
+
+# compare DB WEIR_TABLE ORACLE_TABLE COLUMNS: prints "lost dup wrong", the
+# rows of the oracle missing from weir's table, the extra copies of rows,
+# and the rows weir has that the oracle does not (multisets).
+compare() {
+  local db=$1 w=$2 o=$3 cols=$4 on="" c
+  for c in ${cols//,/ }; do on+="${on:+ AND }a.$c IS b.$c"; done
+  sqlite3 "$db" "
+    CREATE TEMP TABLE wg AS SELECT $cols, count(*) AS n FROM $w GROUP BY $cols;
+    CREATE TEMP TABLE og AS SELECT $cols, count(*) AS n FROM $o GROUP BY $cols;
+    CREATE INDEX temp.wg_i ON wg ($cols);
+    CREATE INDEX temp.og_i ON og ($cols);
+    SELECT
+      (SELECT coalesce(sum(max(b.n - coalesce((SELECT a.n FROM wg a WHERE $on), 0), 0)), 0) FROM og b),
+      (SELECT coalesce(sum(max(a.n - b.n, 0)), 0) FROM wg a JOIN og b ON $on),
+      (SELECT coalesce(sum(a.n), 0) FROM wg a WHERE NOT EXISTS (SELECT 1 FROM og b WHERE $on));" |
+    tr '|' ' '
+}
+
+# report LOST DUP WRONG ROWS: the figures; fail unless 0 / 0 / 0.
+report() {
+  local mean
+  mean=$(awk -v t="$restore_ms_total" -v n="$restores" 'BEGIN {printf "%.1f", n ? t / n : 0}')
+  echo "kills survived: $killed, restores: $restores, oracle rows: $4"
+  echo "rows lost: $1, rows duplicated: $2, rows wrong: $3"
+  echo "mean time from restore to first record: $mean ms"
+  if [[ "$1" != 0 || "$2" != 0 || "$3" != 0 || "$4" == 0 ]]; then
+    echo "FAIL"
+    exit 1
+  fi
+  echo PASS
+}
