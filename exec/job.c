@@ -37,6 +37,15 @@
 
 enum { JOB_RUNNING, JOB_FINISHED, JOB_FAILED };
 
+/* A snapshot file serialized by a task, waiting to be written. */
+typedef struct pending_write {
+  int64_t id;
+  char *path;
+  uint8_t *data;
+  size_t len;
+  struct pending_write *next;
+} pending_write;
+
 typedef struct task_ext {
   weir__task t;
   weir__err err;             /* the operators' errors in this task */
@@ -68,6 +77,10 @@ struct weir__job {
   int64_t ckpt_interval_ms, ckpt_timeout_ms;
   int ckpt_retained, ckpt_aligned;
   int64_t ckpt_first_id; /* checkpoints count on from the restored one */
+  /* Asynchronous snapshots: files serialized by the tasks, written by the
+   * coordinator while the tasks go on. */
+  pthread_mutex_t wq_mu;
+  struct pending_write *wq;
   /* This run's lineage: new for a fresh start, the checkpoint's after a
    * restore.  Sinks key their commit records by it, so that a fresh run
    * of the same job never mistakes its epochs for an earlier run's. */
@@ -228,8 +241,10 @@ static int finish_chain(weir__task *t) {
  * input): each operator of the chain, head to tail, sends on what it
  * buffers and writes its state into the checkpoint's directory; the
  * exchange at the end passes the barrier on.  Then the task acknowledges. */
-/* Write op's state into checkpoint id's directory. */
-static int snapshot_op(weir__job *job, weir__op *op, int64_t id) {
+/* Op's state for checkpoint id: serialized now; written now (sync) or
+ * queued for the coordinator to write (async), so that the task goes on
+ * processing while the bytes reach the disk. */
+static int snapshot_op(weir__job *job, weir__op *op, int64_t id, int async) {
   char path[4096], uid[128];
   op_uid(job, op, uid, sizeof uid);
   snprintf(path, sizeof path, "%s/chk-%lld/%s.%d.state", job->ckpt_dir, (long long)id, uid,
@@ -241,7 +256,38 @@ static int snapshot_op(weir__job *job, weir__op *op, int64_t id) {
     weir__snap_abort(&w);
     return rc;
   }
-  return weir__snap_commit(&w, op->err);
+  if (!async) return weir__snap_commit(&w, op->err);
+  pending_write *pw = weir__calloc(1, sizeof *pw);
+  if (!pw) {
+    weir__snap_abort(&w);
+    return weir__err_nomem(op->err);
+  }
+  pw->id = id;
+  weir__snap_detach(&w, &pw->path, &pw->data, &pw->len);
+  pthread_mutex_lock(&job->wq_mu);
+  pw->next = job->wq;
+  job->wq = pw;
+  pthread_mutex_unlock(&job->wq_mu);
+  return WEIR_OK;
+}
+
+/* The coordinator writes the queued files of checkpoint id (and drops
+ * those of abandoned ones). */
+static int drain_writes(weir__job *job, int64_t id, weir__err *err) {
+  pthread_mutex_lock(&job->wq_mu);
+  pending_write *pw = job->wq;
+  job->wq = NULL;
+  pthread_mutex_unlock(&job->wq_mu);
+  int rc = WEIR_OK;
+  while (pw) {
+    pending_write *next = pw->next;
+    if (!rc && pw->id == id) rc = weir__snap_write_file(pw->path, pw->data, pw->len, err);
+    weir__free(pw->path);
+    weir__free(pw->data);
+    weir__free(pw);
+    pw = next;
+  }
+  return rc;
 }
 
 static int chain_checkpoint(weir__task *t, int64_t id) {
@@ -250,7 +296,7 @@ static int chain_checkpoint(weir__task *t, int64_t id) {
     weir__op *op = t->chain[k];
     int rc;
     if (op->vt->on_barrier && (rc = op->vt->on_barrier(op, id))) return rc;
-    if (op->vt->snapshot && (rc = snapshot_op(job, op, id))) return rc;
+    if (op->vt->snapshot && (rc = snapshot_op(job, op, id, 1))) return rc;
   }
   t->ckpt_done = id;
   atomic_store(&((task_ext *)t)->ckpt_acked, id);
@@ -598,6 +644,8 @@ void weir__job_free(weir__job *job) {
   }
   weir__doorbell_destroy(&job->api_bell);
   weir__doorbell_destroy(&job->coord_bell);
+  drain_writes(job, -1, &job->err); /* drops what is left */
+  pthread_mutex_destroy(&job->wq_mu);
   weir__free(job->ckpt_dir);
   pthread_mutex_destroy(&job->mu);
   weir__free(job->name);
@@ -613,6 +661,7 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
   pthread_mutex_init(&job->mu, NULL);
   weir__doorbell_init(&job->api_bell);
   weir__doorbell_init(&job->coord_bell);
+  pthread_mutex_init(&job->wq_mu, NULL);
   weir__err_clear(&job->err);
   job->plan = plan;
   job->cfg = cfg;
@@ -837,7 +886,7 @@ static int snapshot_finished(weir__job *job, int64_t id, weir__err *err) {
     if (atomic_load(&te->ckpt_acked) >= id) continue;
     for (int k = 0; k < te->t.nops; k++) {
       weir__op *op = te->t.chain[k];
-      if (op->vt->snapshot && snapshot_op(job, op, id)) {
+      if (op->vt->snapshot && snapshot_op(job, op, id, 0)) {
         *err = *op->err;
         return err->code;
       }
@@ -912,6 +961,10 @@ static void *coord_main(void *arg) {
     ring_all(job);
     int64_t deadline = now_ms() + job->ckpt_timeout_ms;
     while (!all_acked(job, id) && now_ms() < deadline) {
+      if (drain_writes(job, id, &err)) {
+        job_fail(job, &err, err.code);
+        return NULL;
+      }
       if (!coord_sleep(job, now_ms() + 50) && !all_acked(job, id)) break;
     }
     if (atomic_load(&job->cancel)) {
@@ -931,7 +984,8 @@ static void *coord_main(void *arg) {
               (long long)id, (long long)job->ckpt_timeout_ms);
       continue;
     }
-    if (snapshot_finished(job, id, &err) || write_metadata(job, id, dir, &err)) {
+    if (drain_writes(job, id, &err) || snapshot_finished(job, id, &err) ||
+        write_metadata(job, id, dir, &err)) {
       job_fail(job, &err, err.code);
       return NULL;
     }

@@ -55,57 +55,39 @@ static int write_all(int fd, const uint8_t *p, size_t n) {
 
 /* ---- writer ----------------------------------------------------------------------------- */
 
-static int io_fail(weir__snap_writer *w, const char *what, weir__err *err) {
-  int e = errno;
-  weir__err_set(err, WEIR_IOERR, -1, "checkpoint file '%s': %s: %s", w->path ? w->path : "?", what,
-                strerror(e));
-  weir__snap_abort(w);
-  return WEIR_IOERR;
-}
+/* Writing is two steps, so that a task can hand the slow one to another
+ * thread (asynchronous snapshots): the writer serializes into memory, and
+ * weir__snap_write_file makes the bytes durable under their name. */
 
 int weir__snap_open(weir__snap_writer *w, const char *path, weir__err *err) {
-  w->fd = -1;
-  w->n = 0;
-  w->bytes = 0;
+  memset(w, 0, sizeof *w);
   w->path = weir__strdup(path);
-  w->tmp = weir__malloc(strlen(path) + 5);
-  w->hash = XXH3_createState();
-  if (!w->path || !w->tmp || !w->hash) {
+  w->cap = 1 << 16;
+  w->mem = weir__malloc(w->cap);
+  if (!w->path || !w->mem) {
     weir__snap_abort(w);
     return weir__err_nomem(err);
   }
-  sprintf(w->tmp, "%s.tmp", path);
-  XXH3_64bits_reset((XXH3_state_t *)w->hash);
-  w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (w->fd < 0) return io_fail(w, "cannot create", err);
   return weir__snap_put(w, MAGIC, sizeof MAGIC, err);
 }
 
-static int flush_buf(weir__snap_writer *w, weir__err *err) {
-  if (w->n == 0) return WEIR_OK;
-  if (write_all(w->fd, w->buf, w->n)) return io_fail(w, "cannot write", err);
-  w->n = 0;
-  return WEIR_OK;
-}
-
 int weir__snap_put(weir__snap_writer *w, const void *p, size_t n, weir__err *err) {
-  if (w->fd < 0) return weir__err_set(err, WEIR_MISUSE, -1, "snapshot writer is closed");
-  XXH3_64bits_update((XXH3_state_t *)w->hash, p, n);
-  w->bytes += n;
-  const uint8_t *s = p;
-  while (n > 0) {
-    size_t room = sizeof w->buf - w->n, k = n < room ? n : room;
-    memcpy(w->buf + w->n, s, k);
-    w->n += k;
-    s += k;
-    n -= k;
-    if (w->n == sizeof w->buf && flush_buf(w, err)) return err->code;
+  if (!w->mem) return weir__err_set(err, WEIR_MISUSE, -1, "snapshot writer is closed");
+  if (w->len + n + 8 > w->cap) {
+    size_t cap = w->cap;
+    while (w->len + n + 8 > cap) cap *= 2;
+    uint8_t *m = weir__realloc(w->mem, cap);
+    if (!m) return weir__err_nomem(err);
+    w->mem = m;
+    w->cap = cap;
   }
+  memcpy(w->mem + w->len, p, n);
+  w->len += n;
   return WEIR_OK;
 }
 
 int weir__snap_put_u64(weir__snap_writer *w, uint64_t v, weir__err *err) {
-  uint8_t b[8] = {0};
+  uint8_t b[8];
   for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
   return weir__snap_put(w, b, 8, err);
 }
@@ -116,43 +98,76 @@ int weir__snap_put_bytes(weir__snap_writer *w, const void *p, uint32_t n, weir__
   return weir__snap_put(w, p, n, err);
 }
 
+int weir__snap_detach(weir__snap_writer *w, char **path, uint8_t **data, size_t *len) {
+  uint64_t sum = XXH3_64bits(w->mem, w->len);
+  for (int i = 0; i < 8; i++) w->mem[w->len++] = (uint8_t)(sum >> (8 * i)); /* room kept by put */
+  *path = w->path;
+  *data = w->mem;
+  *len = w->len;
+  w->path = NULL;
+  w->mem = NULL;
+  return WEIR_OK;
+}
+
 static char *dir_of(const char *path) {
   const char *slash = strrchr(path, '/');
   return slash ? weir__strndup(path, (size_t)(slash - path ? slash - path : 1))
                : weir__strdup(".");
 }
 
-int weir__snap_commit(weir__snap_writer *w, weir__err *err) {
-  uint64_t sum = XXH3_64bits_digest((XXH3_state_t *)w->hash);
-  uint8_t b[8] = {0};
-  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(sum >> (8 * i));
-  if (flush_buf(w, err)) return err->code;
-  if (write_all(w->fd, b, 8)) return io_fail(w, "cannot write", err);
-  if (fsync(w->fd)) return io_fail(w, "cannot fsync", err);
-  if (close(w->fd)) {
-    w->fd = -1;
-    return io_fail(w, "cannot close", err);
+int weir__snap_write_file(const char *path, const uint8_t *data, size_t len, weir__err *err) {
+  size_t n = strlen(path);
+  char *tmp = weir__malloc(n + 5);
+  char *dir = dir_of(path);
+  if (!tmp || !dir) {
+    weir__free(tmp);
+    weir__free(dir);
+    return weir__err_nomem(err);
   }
-  w->fd = -1;
-  if (rename(w->tmp, w->path)) return io_fail(w, "cannot rename into place", err);
-  char *dir = dir_of(w->path);
-  int rc = dir ? weir__fsync_dir(dir, err) : weir__err_nomem(err);
+  memcpy(tmp, path, n);
+  memcpy(tmp + n, ".tmp", 5);
+  const char *what = NULL;
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    what = "cannot create";
+  } else {
+    for (size_t off = 0; off < len && !what; off += 1 << 20) {
+      size_t k = len - off < (size_t)1 << 20 ? len - off : (size_t)1 << 20;
+      if (write_all(fd, data + off, k)) what = "cannot write";
+    }
+    if (!what && fsync(fd)) what = "cannot fsync";
+    if (close(fd) && !what) what = "cannot close";
+    if (!what && rename(tmp, path)) what = "cannot rename into place";
+  }
+  int rc = WEIR_OK;
+  if (what) {
+    int e = errno;
+    unlink(tmp);
+    rc = weir__err_set(err, WEIR_IOERR, -1, "checkpoint file '%s': %s: %s", path, what, strerror(e));
+  } else {
+    rc = weir__fsync_dir(dir, err);
+  }
+  weir__free(tmp);
   weir__free(dir);
-  weir__snap_abort(w); /* frees; the temporary name no longer exists */
+  return rc;
+}
+
+int weir__snap_commit(weir__snap_writer *w, weir__err *err) {
+  char *path;
+  uint8_t *data;
+  size_t len;
+  weir__snap_detach(w, &path, &data, &len);
+  int rc = weir__snap_write_file(path, data, len, err);
+  weir__free(path);
+  weir__free(data);
   return rc;
 }
 
 void weir__snap_abort(weir__snap_writer *w) {
-  if (w->fd >= 0) {
-    close(w->fd);
-    w->fd = -1;
-  }
-  if (w->tmp) unlink(w->tmp);
   weir__free(w->path);
-  weir__free(w->tmp);
-  if (w->hash) XXH3_freeState((XXH3_state_t *)w->hash);
-  w->path = w->tmp = NULL;
-  w->hash = NULL;
+  weir__free(w->mem);
+  w->path = NULL;
+  w->mem = NULL;
 }
 
 /* ---- reader ----------------------------------------------------------------------------- */

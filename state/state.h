@@ -60,23 +60,26 @@ size_t weir__ktable_memory(const weir__ktable *kt);
  * and every later one fail with ENOSPC, as a full disk would.
  */
 typedef struct weir__snap_writer {
-  int fd;
-  char *path, *tmp;
-  void *hash; /* XXH3 state */
-  uint64_t bytes;
-  size_t n;
-  uint8_t buf[1 << 16];
+  char *path;
+  uint8_t *mem; /* the file's bytes so far */
+  size_t len, cap;
 } weir__snap_writer;
 
-/* Start PATH (through PATH.tmp).  WEIR_OK, WEIR_IOERR or WEIR_NOMEM (err set). */
+/* Start the snapshot file PATH (serialized in memory until commit or
+ * detach).  WEIR_OK or WEIR_NOMEM (err set). */
 int weir__snap_open(weir__snap_writer *w, const char *path, weir__err *err);
 int weir__snap_put(weir__snap_writer *w, const void *p, size_t n, weir__err *err);
 int weir__snap_put_u64(weir__snap_writer *w, uint64_t v, weir__err *err);
 /* A length (u32) and the bytes. */
 int weir__snap_put_bytes(weir__snap_writer *w, const void *p, uint32_t n, weir__err *err);
-/* Checksum, fsync, rename into place.  The writer is closed either way. */
+/* Checksum, write PATH.tmp, fsync, rename into place, fsync the
+ * directory.  The writer is closed either way.  WEIR_OK or WEIR_IOERR. */
 int weir__snap_commit(weir__snap_writer *w, weir__err *err);
-/* Close and remove the temporary file. */
+/* Checksum and hand the path and the file's bytes to the caller (who
+ * frees both), to be written by weir__snap_write_file on another thread. */
+int weir__snap_detach(weir__snap_writer *w, char **path, uint8_t **data, size_t *len);
+int weir__snap_write_file(const char *path, const uint8_t *data, size_t len, weir__err *err);
+/* Drop what was written. */
 void weir__snap_abort(weir__snap_writer *w);
 
 typedef struct weir__snap_reader {
