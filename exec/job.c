@@ -26,6 +26,8 @@
  * weir__job_stats_get, weir__job_free; weir__op_emit and friends for
  * operators.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <strings.h>
@@ -81,6 +83,8 @@ struct weir__job {
    * coordinator while the tasks go on. */
   pthread_mutex_t wq_mu;
   struct pending_write *wq;
+  /* Figures of the completed checkpoints (coordinator thread). */
+  int64_t ckpt_count, ckpt_ms_total, ckpt_ms_max, ckpt_bytes_total, ckpt_bytes_last;
   /* This run's lineage: new for a fresh start, the checkpoint's after a
    * restore.  Sinks key their commit records by it, so that a fresh run
    * of the same job never mistakes its epochs for an earlier run's. */
@@ -945,6 +949,30 @@ static int final_checkpoint(weir__job *job, int64_t id, weir__err *err) {
   return rc;
 }
 
+/* Bytes of the files in dir. */
+static int64_t dir_bytes(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  int64_t n = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    struct stat st;
+    if (de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
+      n += st.st_size;
+  }
+  closedir(d);
+  return n;
+}
+
+static void count_checkpoint(weir__job *job, const char *dir, int64_t started_ms) {
+  int64_t ms = now_ms() - started_ms, bytes = dir_bytes(dir);
+  job->ckpt_count++;
+  job->ckpt_ms_total += ms;
+  if (ms > job->ckpt_ms_max) job->ckpt_ms_max = ms;
+  job->ckpt_bytes_total += bytes;
+  job->ckpt_bytes_last = bytes;
+}
+
 static void *coord_main(void *arg) {
   weir__job *job = arg;
   int64_t id = job->ckpt_first_id;
@@ -957,6 +985,7 @@ static void *coord_main(void *arg) {
       job_fail(job, &err, WEIR_IOERR);
       return NULL;
     }
+    int64_t started = now_ms();
     atomic_store(&job->ckpt_trigger, id);
     ring_all(job);
     int64_t deadline = now_ms() + job->ckpt_timeout_ms;
@@ -991,10 +1020,18 @@ static void *coord_main(void *arg) {
     }
     atomic_store(&job->ckpt_complete, id);
     ring_all(job);
+    count_checkpoint(job, dir, started);
     retain(job, id);
   }
   if (!atomic_load(&job->cancel) && !job_has_failed(job) && final_checkpoint(job, id + 1, &err))
     job_fail(job, &err, err.code ? err.code : WEIR_IOERR);
+  if (job->ckpt_count)
+    fprintf(stderr,
+            "[INFO] job '%s': %lld checkpoints, mean %.0f ms (max %lld ms), mean size %.1f MB "
+            "(last %.1f MB)\n",
+            job->name, (long long)job->ckpt_count, (double)job->ckpt_ms_total / (double)job->ckpt_count,
+            (long long)job->ckpt_ms_max, (double)job->ckpt_bytes_total / (double)job->ckpt_count / 1e6,
+            (double)job->ckpt_bytes_last / 1e6);
   return NULL;
 }
 
@@ -1030,6 +1067,19 @@ static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *er
 }
 
 /* ---- restore ------------------------------------------------------------------------------ */
+
+typedef struct restore_arg {
+  weir__op *op;
+  weir__restore rs;
+  pthread_t th;
+  int started, rc;
+} restore_arg;
+
+static void *restore_main(void *arg) {
+  restore_arg *ra = arg;
+  ra->rc = ra->op->vt->restore(ra->op, &ra->rs);
+  return NULL;
+}
 
 /* Restore every operator from the checkpoint or savepoint at path (a
  * chk-<n> directory): check its metadata against this job's plan (the
@@ -1117,11 +1167,27 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
                          path, uid);
       break;
     }
-    weir__restore rs = {path, uid, old_par[i], job->plan->max_parallelism, job->run_id};
-    for (int sub = 0; !rc && sub < job->plan->ops[i]->parallelism; sub++) {
-      weir__op *op = job->inst[i][sub];
-      if ((rc = op->vt->restore(op, &rs))) *err = *op->err;
+    /* The subtasks load their state side by side, one thread each. */
+    int par = job->plan->ops[i]->parallelism;
+    restore_arg *ra = weir__calloc((size_t)par, sizeof *ra);
+    if (!ra) {
+      rc = weir__err_nomem(err);
+      break;
     }
+    for (int sub = 0; sub < par; sub++) {
+      ra[sub].op = job->inst[i][sub];
+      ra[sub].rs = (weir__restore){path, uid, old_par[i], job->plan->max_parallelism, job->run_id};
+      ra[sub].started = par > 1 && pthread_create(&ra[sub].th, NULL, restore_main, &ra[sub]) == 0;
+      if (!ra[sub].started) restore_main(&ra[sub]);
+    }
+    for (int sub = 0; sub < par; sub++) {
+      if (ra[sub].started) pthread_join(ra[sub].th, NULL);
+      if (!rc && ra[sub].rc) {
+        rc = ra[sub].rc;
+        *err = *ra[sub].op->err;
+      }
+    }
+    weir__free(ra);
   }
   weir__free(old_par);
   return rc;

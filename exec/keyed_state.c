@@ -133,14 +133,15 @@ int weir__keyed_read(weir__snap_reader *r, weir__op *op, weir__ktable *kt, size_
     /* Strings of entries this subtask skips go into its arena too: they
      * are few (MIN/MAX over text) and freed with the table. */
     if ((rc = weir__acc_read(r, aggs, nagg, acc, &kt->keys, err))) break;
-    if (kg >= (uint64_t)maxpar || key_group(key, klen, maxpar) != kg) {
+    uint64_t h = weir__hash64(key, klen);
+    if (kg >= (uint64_t)maxpar || h % (uint64_t)maxpar != kg) {
       rc = weir__err_set(err, WEIR_CORRUPT, -1, "checkpoint of %s: key in the wrong key group",
                          op->vt->name);
       break;
     }
     if (!weir__restore_owns(op, kg, maxpar)) continue;
     int inserted;
-    int64_t e = weir__ktable_upsert(kt, key, klen, weir__hash64(key, klen), &inserted);
+    int64_t e = weir__ktable_upsert(kt, key, klen, h, &inserted);
     if (e < 0) {
       rc = weir__err_nomem(err);
       break;

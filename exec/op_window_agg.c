@@ -326,6 +326,8 @@ static int wagg_restore(weir__op *op, const weir__restore *rs) {
   const weir__pop *p = op->plan;
   int rc = WEIR_OK;
   for (int sub = 0; !rc && sub < rs->old_parallelism; sub++) {
+    /* At the same parallelism a subtask's key groups are all in its own file. */
+    if (rs->old_parallelism == op->nsubtasks && sub != op->subtask) continue;
     weir__snap_reader r;
     if ((rc = weir__restore_open(rs, sub, &r, op->err))) {
       weir__snap_close(&r);
