@@ -1,5 +1,6 @@
 # driver.bash -- the SIGKILL recovery driver shared by tests/recovery/*.sh
-# (sourced after ../e2e/lib.bash; TESTING.md section 4).
+# (TESTING.md section 4).  Sourced by them; it sources ../e2e/lib.bash.
+# Run by hand, a test finds build/weir and ../shared/data by itself.
 #
 # The test defines job_script CK (write $TMP/job.sql, restoring from the
 # checkpoint directory CK when it is not empty) and calls
@@ -8,6 +9,11 @@
 # again from the newest complete checkpoint of job JOB, and repeat until
 # KILLS kills; the last run goes to the end.  Then report LOST DUP WRONG
 # prints the figures and fails unless all three are 0.
+_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+: "${WEIR:=$_root/build/weir}" "${WEIR_SOURCE_DIR:=$_root}" "${WEIR_SHARED_DATA:=$_root/../shared/data}"
+: "${WEIR_TEST_TMP:=$_root/build/test-tmp/recovery_$(basename "$0" .sh)}"
+export WEIR WEIR_SOURCE_DIR WEIR_SHARED_DATA WEIR_TEST_TMP
+source "$_root/tests/e2e/lib.bash"
 STATE=$TMP/state
 
 # The newest checkpoint of job $1 whose _metadata exists (a complete one).

@@ -7,7 +7,6 @@
 # would show).  Compared with the batch oracle (sqlite3 over the CSV).
 #
 #   tests/recovery/sigkill_flights.sh [KILLS [SEED]]   (default 20 kills, seed 2)
-source "$(dirname "$0")/../e2e/lib.bash"
 source "$(dirname "$0")/driver.bash"
 csv=$WEIR_SHARED_DATA/flights-2001-01.csv
 need_file "$csv"

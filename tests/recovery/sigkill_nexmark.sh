@@ -7,7 +7,6 @@
 # batch oracle (sqlite3 over the same bids).
 #
 #   tests/recovery/sigkill_nexmark.sh [KILLS [SEED]]   (default 20 kills, seed 1)
-source "$(dirname "$0")/../e2e/lib.bash"
 source "$(dirname "$0")/driver.bash"
 EVENTS=${NEXMARK_EVENTS:-1000000} # the smoke profile
 EPS=10000                          # 100 s of event time...
