@@ -59,9 +59,10 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
 ck=""
 for d in "$tmp"/state/checkpoints/q5/chk-*; do [[ -f "$d/_metadata" ]] && ck=$d; done
+size=$(du -sh "$ck" | cut -f1)
 script "1 s" "$ck"
 /usr/bin/time -f "%e" -o "$tmp/time" build-bench/weir "$tmp/state" -f "$tmp/job.sql" >/dev/null 2>"$tmp/err"
 echo
-echo "SIGKILL after $(awk -v w="$full" 'BEGIN {print w * 0.6}') s; restored from $(basename "$ck") ($(du -sh "$ck" | cut -f1)):"
+echo "SIGKILL after $(awk -v w="$full" 'BEGIN {print w * 0.6}') s; restored from $(basename "$ck") ($size):"
 grep -E "restored from|first record" "$tmp/err" | sed 's/^\[INFO\] /  /'
 echo "  the rest of the job took $(cat "$tmp/time") s"
