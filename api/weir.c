@@ -18,7 +18,9 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "exec/exec.h"
 #include "grammar/ast.h"
@@ -551,7 +553,71 @@ static int start_job(weir_stmt *st, weir__err *err) {
   else
     snprintf(name, sizeof name, "%s-%d", st->ast->kind == STMT_INSERT ? "insert" : "query",
              ++db->job_seq);
-  return weir__job_start(st->plan, &db->cfg, name, db->state_dir, &db->interrupt, &st->job, err);
+  return weir__job_start(st->plan, &db->cfg, name, db->state_dir, NULL, &db->interrupt, &st->job,
+                         err);
+}
+
+/* Restart strategies (Flink's restart-strategy.*): may the job start again
+ * after its `attempt`-th failure, and after how many ms?  Without a
+ * setting, a job with checkpoints restarts with exponential delay and one
+ * without does not. */
+static int restart_allowed(weir *db, int checkpointing, int attempt, int64_t *delay_ms) {
+  const weir__config *c = &db->cfg;
+  const char *type = weir__config_get(c, "restart-strategy.type");
+  if (!type || !*type) type = checkpointing ? "exponential-delay" : "none";
+  if (strcasecmp(type, "fixed-delay") == 0) {
+    *delay_ms = weir__config_get_int(c, "restart-strategy.fixed-delay.delay");
+    return attempt <= weir__config_get_int(c, "restart-strategy.fixed-delay.attempts");
+  }
+  if (strcasecmp(type, "exponential-delay") == 0) {
+    double d = (double)weir__config_get_int(c, "restart-strategy.exponential-delay.initial-backoff");
+    double m = strtod(weir__config_get(c, "restart-strategy.exponential-delay.backoff-multiplier"), NULL);
+    double max = (double)weir__config_get_int(c, "restart-strategy.exponential-delay.max-backoff");
+    for (int i = 1; i < attempt && d < max; i++) d *= m;
+    *delay_ms = (int64_t)(d < max ? d : max);
+    return attempt <= weir__config_get_int(
+                          c, "restart-strategy.exponential-delay.attempts-before-reset-backoff");
+  }
+  return 0;
+}
+
+/* Sleep ms, waking early for weir_interrupt; 0 if interrupted. */
+static int restart_wait(weir *db, int64_t ms) {
+  for (int64_t waited = 0; waited < ms; waited += 20) {
+    if (atomic_load(&db->interrupt)) return 0;
+    struct timespec ts = {0, 20 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  return !atomic_load(&db->interrupt);
+}
+
+/* Run an INSERT's job to its end; on a failure, restart it from its newest
+ * checkpoint as the restart strategy allows, keeping the cause. */
+static int run_insert(weir_stmt *st, weir__err *err) {
+  weir *db = st->db;
+  for (int attempt = 1;; attempt++) {
+    int rc = weir__job_run(st->job, err);
+    if (rc == WEIR_DONE || rc == WEIR_INTERRUPT) return rc;
+    int64_t delay = 0;
+    if (!restart_allowed(db, weir__job_checkpointing(st->job), attempt, &delay)) return rc;
+    char from[4096], name[256];
+    int have = weir__job_latest_checkpoint(st->job, from, sizeof from);
+    snprintf(name, sizeof name, "%s", weir__job_name(st->job));
+    fprintf(stderr, "[WARN] job '%s' failed: %s; restart %d from %s in %lld ms\n", name, err->msg,
+            attempt, have ? from : "the start", (long long)delay);
+    weir__job_free(st->job);
+    st->job = NULL;
+    if (!restart_wait(db, delay)) return weir__err_force(err, WEIR_INTERRUPT, -1, "interrupted");
+    weir__err last = *err;
+    weir__err_clear(err);
+    if (weir__job_start(st->plan, &db->cfg, name, db->state_dir, have ? from : NULL, &db->interrupt,
+                        &st->job, err)) {
+      /* It cannot even start again: report that, and why it stopped. */
+      weir__err now = *err;
+      weir__err_force(err, now.code, -1, "%s (restarting after: %s)", now.msg, last.msg);
+      return err->code;
+    }
+  }
 }
 
 static int step_fail(weir_stmt *st, weir__err *err) {
@@ -596,7 +662,7 @@ int weir_step(weir_stmt *st) {
     return step_fail(st, &err);
   }
   if (kind == STMT_INSERT && !st->rows->n) {
-    int rc = weir__job_run(st->job, &err);
+    int rc = run_insert(st, &err);
     if (rc == WEIR_INTERRUPT) {
       weir__err_set(&err, WEIR_INTERRUPT, -1, "interrupted");
       set_error(db, NULL, &err);

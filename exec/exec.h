@@ -163,13 +163,19 @@ typedef struct weir__job_stats {
  * Instantiate and open a job for plan (which must outlive the job).
  * state_dir: the engine's state directory, where checkpoints go unless
  * 'state.checkpoints.dir' says otherwise; may be NULL.
+ * restore_from: a checkpoint or savepoint to start from (NULL: the
+ * configuration's 'execution.savepoint.path', if set).
  * interrupt: a flag the job polls (weir_interrupt); may be NULL.  Errors
  * (missing file, SQLite cannot open, checkpoints without a directory)
  * leave *out NULL.
  */
 int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char *name,
-                    const char *state_dir, _Atomic int *interrupt, weir__job **out,
-                    weir__err *err);
+                    const char *state_dir, const char *restore_from, _Atomic int *interrupt,
+                    weir__job **out, weir__err *err);
+/* Does the job take checkpoints?  Its newest complete checkpoint's
+ * directory into buf (1), or 0 if there is none. */
+int weir__job_checkpointing(const weir__job *job);
+int weir__job_latest_checkpoint(const weir__job *job, char *buf, size_t n);
 
 /*
  * Run the job.  For a query (plan->is_query) it returns WEIR_ROW as soon

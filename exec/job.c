@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -657,8 +658,8 @@ void weir__job_free(weir__job *job) {
 }
 
 int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char *name,
-                    const char *state_dir, _Atomic int *interrupt, weir__job **out,
-                    weir__err *err) {
+                    const char *state_dir, const char *restore_from, _Atomic int *interrupt,
+                    weir__job **out, weir__err *err) {
   *out = NULL;
   weir__job *job = weir__calloc(1, sizeof *job);
   if (!job) return weir__err_nomem(err);
@@ -783,7 +784,7 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
     }
   }
   /* Restore ('execution.savepoint.path': a savepoint or a retained checkpoint). */
-  const char *from = weir__config_get(cfg, "execution.savepoint.path");
+  const char *from = restore_from ? restore_from : weir__config_get(cfg, "execution.savepoint.path");
   if (from && *from) {
     job->restore_start_ns = now_ns();
     if (restore_job(job, from, err)) goto fail;
@@ -1251,3 +1252,23 @@ void weir__job_stats_get(const weir__job *job, weir__job_stats *st) {
 }
 
 const char *weir__job_name(const weir__job *job) { return job->name; }
+
+int weir__job_checkpointing(const weir__job *job) { return job->ckpt_dir != NULL; }
+
+int weir__job_latest_checkpoint(const weir__job *job, char *buf, size_t n) {
+  if (!job->ckpt_dir) return 0;
+  DIR *d = opendir(job->ckpt_dir);
+  if (!d) return 0;
+  long long best = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    char meta[4096];
+    long long k = strncmp(de->d_name, "chk-", 4) ? 0 : atoll(de->d_name + 4);
+    snprintf(meta, sizeof meta, "%s/%s/_metadata", job->ckpt_dir, de->d_name);
+    if (k > best && access(meta, F_OK) == 0) best = k;
+  }
+  closedir(d);
+  if (!best) return 0;
+  snprintf(buf, n, "%s/chk-%lld", job->ckpt_dir, best);
+  return 1;
+}

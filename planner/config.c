@@ -9,7 +9,7 @@
 
 #include "planner/planner.h"
 
-typedef enum { V_STRING, V_INT_POS, V_DURATION, V_ENUM } value_kind;
+typedef enum { V_STRING, V_INT_POS, V_DURATION, V_ENUM, V_NUMBER } value_kind;
 
 static const struct {
   const char *key;
@@ -32,6 +32,19 @@ static const struct {
      "a checkpoint not complete after this long is abandoned"},
     {"execution.checkpointing.num-retained", V_INT_POS, "1", NULL,
      "completed checkpoints kept per job"},
+    {"restart-strategy.type", V_ENUM, "", "none|fixed-delay|exponential-delay",
+     "what a failed job does (default: exponential-delay with checkpoints, else none)"},
+    {"restart-strategy.fixed-delay.attempts", V_INT_POS, "1", NULL,
+     "restarts before a fixed-delay job fails for good"},
+    {"restart-strategy.fixed-delay.delay", V_DURATION, "1 s", NULL, "wait before each restart"},
+    {"restart-strategy.exponential-delay.initial-backoff", V_DURATION, "1 s", NULL,
+     "wait before the first restart"},
+    {"restart-strategy.exponential-delay.max-backoff", V_DURATION, "1 min", NULL,
+     "longest wait between restarts"},
+    {"restart-strategy.exponential-delay.backoff-multiplier", V_NUMBER, "2", NULL,
+     "each wait is this many times the one before"},
+    {"restart-strategy.exponential-delay.attempts-before-reset-backoff", V_INT_POS, "10", NULL,
+     "restarts before an exponential-delay job fails for good"},
     {"execution.savepoint.path", V_STRING, "", NULL,
      "a savepoint or completed checkpoint (its chk-<n> directory) that the next jobs start from"},
     {"state.checkpoints.dir", V_STRING, "", NULL,
@@ -84,6 +97,14 @@ static int validate(int k, const char *value, weir__err *err) {
                            "option '%s' needs a duration such as '10 s' or '200 ms', got '%s'",
                            known[k].key, value);
     return WEIR_OK;
+  case V_NUMBER: {
+    char *end;
+    double d = strtod(value, &end);
+    if (end == value || *end || !(d >= 1.0))
+      return weir__err_set(err, WEIR_ERROR, -1, "option '%s' needs a number of at least 1, got '%s'",
+                           known[k].key, value);
+    return WEIR_OK;
+  }
   case V_ENUM: {
     const char *c = known[k].choices;
     size_t n = strlen(value);

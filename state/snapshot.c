@@ -27,14 +27,18 @@ static const char MAGIC[8] = {'W', 'E', 'I', 'R', 'S', 'N', 'P', '1'};
 
 static _Atomic long writes_done;
 
-/* Does this write fail by WEIR_FAIL_WRITE_AFTER?  (Read on every call, so
- * a test can set it between jobs.) */
+/* Does this write fail by WEIR_FAIL_WRITE_AFTER (and, if set,
+ * WEIR_FAIL_WRITE_COUNT: only that many from there, a transient fault)?
+ * Read on every call, so a test can set them between jobs. */
 static int injected_failure(void) {
-  const char *v = getenv("WEIR_FAIL_WRITE_AFTER");
-  long n = v ? atol(v) : 0;
+  const char *v = getenv("WEIR_FAIL_WRITE_AFTER"), *c = getenv("WEIR_FAIL_WRITE_COUNT");
+  long n = v ? atol(v) : 0, count = c ? atol(c) : 0;
   if (n <= 0) return 0;
-  return atomic_fetch_add(&writes_done, 1) + 1 >= n;
+  long k = atomic_fetch_add(&writes_done, 1) + 1;
+  return k >= n && (count <= 0 || k < n + count);
 }
+
+void weir__snap_reset_fault_injection(void) { atomic_store(&writes_done, 0); }
 
 static int write_all(int fd, const uint8_t *p, size_t n) {
   if (injected_failure()) {

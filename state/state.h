@@ -57,8 +57,11 @@ size_t weir__ktable_memory(const weir__ktable *kt);
  *
  * Fault injection for tests: when the environment variable
  * WEIR_FAIL_WRITE_AFTER is N > 0, the N-th snapshot write of the process
- * and every later one fail with ENOSPC, as a full disk would.
+ * and every later one fail with ENOSPC, as a full disk would; with
+ * WEIR_FAIL_WRITE_COUNT = K only K writes fail (a transient fault).
+ * weir__snap_reset_fault_injection restarts the count.
  */
+void weir__snap_reset_fault_injection(void);
 typedef struct weir__snap_writer {
   char *path;
   uint8_t *mem; /* the file's bytes so far */

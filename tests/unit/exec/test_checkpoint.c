@@ -317,6 +317,82 @@ static void test_bad_checkpoints_are_refused(void **state) {
   weir_close(db);
 }
 
+/* ---- restart strategies ------------------------------------------------------------ */
+
+/* Run insert_sql with checkpoint write number `after` failing, and only
+ * it (count 1) or every one from there (count 0); returns weir_exec's
+ * result and the sink's text. */
+static int run_with_fault(const char *settings, const char *after, int count, const char *db_path,
+                          char **table, char **msg) {
+  weir *db = open_with_sink(db_path, 2);
+  char *err = NULL;
+  if (weir_exec(db, settings, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
+  weir__snap_reset_fault_injection();
+  setenv("WEIR_FAIL_WRITE_AFTER", after, 1);
+  if (count) setenv("WEIR_FAIL_WRITE_COUNT", "1", 1);
+  int rc = weir_exec(db, insert_sql, NULL, NULL, &err);
+  unsetenv("WEIR_FAIL_WRITE_AFTER");
+  unsetenv("WEIR_FAIL_WRITE_COUNT");
+  *msg = err;
+  weir_close(db);
+  *table = table_text(db_path);
+  return rc;
+}
+
+/* A transient disk fault fails the job; it restarts from its newest
+ * checkpoint and ends with the same table as a run without the fault. */
+static void test_restart_after_a_transient_failure(void **state) {
+  (void)state;
+  char ref[1024], got[1024], *want, *table, *msg;
+  snprintf(ref, sizeof ref, "%s/restart-ref.db", dir);
+  snprintf(got, sizeof got, "%s/restart-got.db", dir);
+  weir *db = open_with_sink(ref, 2);
+  char *err = NULL;
+  if (weir_exec(db, insert_sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
+  weir_close(db);
+  want = table_text(ref);
+  int rc = run_with_fault("SET 'execution.checkpointing.interval' = '100 ms';"
+                          "SET 'restart-strategy.type' = 'fixed-delay';"
+                          "SET 'restart-strategy.fixed-delay.attempts' = '2';"
+                          "SET 'restart-strategy.fixed-delay.delay' = '50 ms';"
+                          "SET 'pipeline.name' = 'restart1';",
+                          "16", 1, got, &table, &msg); /* in the third checkpoint */
+  if (rc != WEIR_OK) fail_msg("the job did not recover: %s", msg ? msg : "?");
+  assert_string_equal(table, want);
+  free(want);
+  free(table);
+}
+
+static void test_restart_strategy_none_fails(void **state) {
+  (void)state;
+  char got[1024], *table, *msg;
+  snprintf(got, sizeof got, "%s/restart-none.db", dir);
+  int rc = run_with_fault("SET 'execution.checkpointing.interval' = '100 ms';"
+                          "SET 'restart-strategy.type' = 'none'; SET 'pipeline.name' = 'restart2';",
+                          "4", 1, got, &table, &msg);
+  assert_int_equal(rc, WEIR_IOERR);
+  assert_non_null(strstr(msg, "No space left on device"));
+  weir_free(msg);
+  free(table);
+}
+
+/* A fault that stays: the job fails for good after its attempts. */
+static void test_restart_attempts_run_out(void **state) {
+  (void)state;
+  char got[1024], *table, *msg;
+  snprintf(got, sizeof got, "%s/restart-out.db", dir);
+  int rc = run_with_fault("SET 'execution.checkpointing.interval' = '100 ms';"
+                          "SET 'restart-strategy.type' = 'fixed-delay';"
+                          "SET 'restart-strategy.fixed-delay.attempts' = '2';"
+                          "SET 'restart-strategy.fixed-delay.delay' = '10 ms';"
+                          "SET 'pipeline.name' = 'restart3';",
+                          "4", 0, got, &table, &msg);
+  assert_int_equal(rc, WEIR_IOERR);
+  assert_non_null(strstr(msg, "No space left on device"));
+  weir_free(msg);
+  free(table);
+}
+
 static int setup(void **state) {
   (void)state;
   const char *base = getenv("WEIR_TEST_TMP");
@@ -338,6 +414,9 @@ int main(void) {
       cmocka_unit_test(test_restore_same_parallelism),
       cmocka_unit_test(test_restore_rescaled),
       cmocka_unit_test(test_bad_checkpoints_are_refused),
+      cmocka_unit_test(test_restart_after_a_transient_failure),
+      cmocka_unit_test(test_restart_strategy_none_fails),
+      cmocka_unit_test(test_restart_attempts_run_out),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
