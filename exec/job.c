@@ -787,6 +787,7 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
   const char *from = restore_from ? restore_from : weir__config_get(cfg, "execution.savepoint.path");
   if (from && *from) {
     job->restore_start_ns = now_ns();
+    weir__kill_point("restore");
     if (restore_job(job, from, err)) goto fail;
     fprintf(stderr, "[INFO] job '%s' restored from '%s' (checkpoint %lld) in %.1f ms\n", job->name,
             from, (long long)job->ckpt_first_id, (double)(now_ns() - job->restore_start_ns) / 1e6);
@@ -1014,11 +1015,16 @@ static void *coord_main(void *arg) {
               (long long)id, (long long)job->ckpt_timeout_ms);
       continue;
     }
-    if (drain_writes(job, id, &err) || snapshot_finished(job, id, &err) ||
-        write_metadata(job, id, dir, &err)) {
+    if (drain_writes(job, id, &err) || snapshot_finished(job, id, &err)) {
       job_fail(job, &err, err.code);
       return NULL;
     }
+    weir__kill_point("checkpoint-before-metadata"); /* data written, not yet a checkpoint */
+    if (write_metadata(job, id, dir, &err)) {
+      job_fail(job, &err, err.code);
+      return NULL;
+    }
+    weir__kill_point("checkpoint-after-metadata"); /* complete, sinks not told yet */
     atomic_store(&job->ckpt_complete, id);
     ring_all(job);
     count_checkpoint(job, dir, started);

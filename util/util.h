@@ -162,6 +162,10 @@ int weir__parse_double(const char *s, size_t n, double *out);
 
 /* ---- hashing --------------------------------------------------------- */
 
+/* A named point where the recovery tests may kill the process
+ * (WEIR_KILL_AT=name[:N], see util/fault.c). */
+void weir__kill_point(const char *name);
+
 /* XXH3 64-bit hash of bytes. */
 uint64_t weir__hash64(const void *p, size_t n);
 

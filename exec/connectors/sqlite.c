@@ -383,7 +383,10 @@ static int commit_epoch(sqlite_sink *s, const char *run, int64_t e, weir__chunk 
     return rc;
   }
   s->pending = 0;
-  return exec_sql(s, "COMMIT");
+  weir__kill_point("sink-before-commit"); /* the epoch's rows written, not committed */
+  if ((rc = exec_sql(s, "COMMIT"))) return rc;
+  weir__kill_point("sink-after-commit"); /* committed, still pending in memory */
+  return WEIR_OK;
 }
 
 /* Barrier id: what was staged since the last one is epoch id. */

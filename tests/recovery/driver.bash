@@ -62,6 +62,27 @@ run_with_kills() {
   return 0
 }
 
+# run_kill_point JOB POINT: run the job with WEIR_KILL_AT=POINT, which
+# must kill it (SIGKILL from inside, at a named seam), then start it again
+# from its newest complete checkpoint and let it finish.
+run_kill_point() {
+  local job=$1 point=$2 rc=0
+  job_script ""
+  WEIR_KILL_AT=$point "$WEIR" "$STATE" -f "$TMP/job.sql" > "$TMP/out.txt" 2> "$TMP/err.txt" || rc=$?
+  if ((rc != 137)); then
+    cat "$TMP/err.txt"
+    echo "FAIL: kill point $point was not reached (exit status $rc)"
+    exit 1
+  fi
+  killed=$((killed + 1))
+  local ck
+  ck=$(latest_checkpoint "$job")
+  job_script "$ck"
+  [[ -n "$ck" ]] && restores=$((restores + 1))
+  "$WEIR" "$STATE" -f "$TMP/job.sql" > "$TMP/out.txt" 2> "$TMP/err.txt" ||
+    { cat "$TMP/err.txt"; echo "FAIL: weir failed after kill point $point"; exit 1; }
+}
+
 # compare DB WEIR_TABLE ORACLE_TABLE COLUMNS: prints "lost dup wrong", the
 # rows of the oracle missing from weir's table, the extra copies of rows,
 # and the rows weir has that the oracle does not (multisets).

@@ -6,11 +6,18 @@
 # exactly-once SQLite sink without a primary key (append: a duplicate
 # would show).  Compared with the batch oracle (sqlite3 over the CSV).
 #
+# Then the named kill points (util/fault.c): the process kills itself at
+# each seam -- a checkpoint's data written but not its metadata, the
+# metadata written but the sinks not told, a sink epoch's rows written but
+# not committed, committed but not yet forgotten, and during a restore --
+# and is restarted; each run is compared with the oracle too.
+#
 #   tests/recovery/sigkill_flights.sh [KILLS [SEED]]   (default 20 kills, seed 2)
 source "$(dirname "$0")/driver.bash"
 csv=$WEIR_SHARED_DATA/flights-2001-01.csv
 need_file "$csv"
 
+DB=$TMP/weir.db
 job_script() {
   cat > "$TMP/job.sql" <<SQL
 SET 'parallelism.default' = '2';
@@ -24,7 +31,7 @@ CREATE TABLE flights (
         'scan.rows-per-second' = '100000');
 CREATE TABLE hourly (
   origin VARCHAR, window_start TIMESTAMP(3), flights BIGINT, total_delay BIGINT, max_delay INT
-) WITH ('connector' = 'sqlite', 'path' = '$TMP/weir.db', 'table-name' = 'hourly');
+) WITH ('connector' = 'sqlite', 'path' = '$DB', 'table-name' = 'hourly');
 INSERT INTO hourly
 SELECT origin, window_start, COUNT(*), SUM(delay), MAX(delay)
 FROM TABLE(TUMBLE(TABLE flights, DESCRIPTOR(ts), INTERVAL '1' HOUR))
@@ -33,10 +40,42 @@ SQL
 }
 run_with_kills hourly "${1:-${WEIR_RECOVERY_KILLS:-20}}" "${2:-${WEIR_RECOVERY_SEED:-2}}"
 
-import_csv "$TMP/weir.db" f "$csv"
-sqlite3 "$TMP/weir.db" "
+import_csv "$TMP/oracle.db" f "$csv"
+sqlite3 "$TMP/oracle.db" "
 CREATE TABLE oracle AS SELECT origin, strftime('%Y-%m-%d %H:00:00.000', ts) AS window_start,
   count(*) AS flights, sum(CAST(delay AS INTEGER)) AS total_delay, max(CAST(delay AS INTEGER)) AS max_delay
 FROM f GROUP BY 1, 2;"
-read -r lost dup wrong < <(compare "$TMP/weir.db" hourly oracle "origin, window_start, flights, total_delay, max_delay")
-report "$lost" "$dup" "$wrong" "$(sqlite3 "$TMP/weir.db" "SELECT count(*) FROM oracle")"
+oracle_rows=$(sqlite3 "$TMP/oracle.db" "SELECT count(*) FROM oracle")
+
+# check: the sink of $DB against the oracle.
+check() {
+  sqlite3 "$DB" "ATTACH '$TMP/oracle.db' AS o; CREATE TABLE oracle AS SELECT * FROM o.oracle;"
+  read -r lost dup wrong < <(compare "$DB" hourly oracle "origin, window_start, flights, total_delay, max_delay")
+  report "$lost" "$dup" "$wrong" "$oracle_rows"
+}
+check
+
+# The named kill points, each on a fresh state and sink.  The restore
+# point is reached by the second run, so it needs a checkpoint first.
+for point in checkpoint-before-metadata:3 checkpoint-after-metadata:3 sink-before-commit:2 \
+             sink-after-commit:2; do
+  echo "--- kill point $point"
+  rm -rf "$STATE"; DB=$TMP/kp-${point%%:*}.db
+  killed=0 restores=0 restore_ms_total=0
+  run_kill_point hourly "$point"
+  check
+done
+# A crash during a restore: killed after checkpoint 2, killed again while
+# restoring from it, then restored for good.
+echo "--- kill point restore"
+rm -rf "$STATE"; DB=$TMP/kp-restore.db
+killed=0 restores=0 restore_ms_total=0
+job_script ""
+WEIR_KILL_AT=checkpoint-after-metadata:2 "$WEIR" "$STATE" -f "$TMP/job.sql" >/dev/null 2>&1 || true
+job_script "$(latest_checkpoint hourly)"
+rc=0; WEIR_KILL_AT=restore "$WEIR" "$STATE" -f "$TMP/job.sql" >/dev/null 2>&1 || rc=$?
+((rc == 137)) || { echo "FAIL: kill point restore was not reached ($rc)"; exit 1; }
+"$WEIR" "$STATE" -f "$TMP/job.sql" > "$TMP/out.txt" 2> "$TMP/err.txt" ||
+  { cat "$TMP/err.txt"; echo "FAIL: weir failed after kill point restore"; exit 1; }
+killed=2 restores=2
+check
