@@ -173,6 +173,7 @@ struct weir__task {
   int64_t input_wm; /* watermark delivered into the chain */
   int idle_out;     /* every live input is idle, and so the output was declared */
   int64_t ckpt_done;     /* the last checkpoint this task took part in */
+  int64_t ckpt_pending;  /* the barrier being aligned (0: none) */
   int64_t ckpt_notified; /* the last completed checkpoint its operators were told of */
 };
 
@@ -281,7 +282,6 @@ struct weir__restore {
   const char *uid;     /* the operator's name in the checkpoint (files <uid>.<subtask>.state) */
   int old_parallelism; /* how many subtasks wrote state */
   int max_parallelism; /* key groups, the same then and now */
-  const char *job;     /* the run lineage of the job that took it */
 };
 
 /* Accumulators by value (strings included). */

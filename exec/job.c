@@ -79,16 +79,18 @@ struct weir__job {
   char *ckpt_dir; /* <checkpoints>/<job name> */
   int64_t ckpt_interval_ms, ckpt_timeout_ms;
   int ckpt_retained, ckpt_aligned;
-  int64_t ckpt_first_id; /* checkpoints count on from the restored one */
+  int64_t ckpt_first_id;   /* the restored checkpoint's id (0: a fresh start) */
+  int64_t ckpt_base;       /* the highest checkpoint id already in the directory */
   /* Asynchronous snapshots: files serialized by the tasks, written by the
    * coordinator while the tasks go on. */
   pthread_mutex_t wq_mu;
   struct pending_write *wq;
   /* Figures of the completed checkpoints (coordinator thread). */
   int64_t ckpt_count, ckpt_ms_total, ckpt_ms_max, ckpt_bytes_total, ckpt_bytes_last;
-  /* This run's lineage: new for a fresh start, the checkpoint's after a
-   * restore.  Sinks key their commit records by it, so that a fresh run
-   * of the same job never mistakes its epochs for an earlier run's. */
+  /* This run's identity, new for every start of the job (fresh, restored
+   * or restarted).  Sinks key the commit records of the epochs they seal
+   * by it, and keep it with each epoch they hold in a checkpoint, so no
+   * run mistakes its epochs for another run's. */
   char run_id[40];
   int64_t restore_start_ns; /* restored: when the restore began (for the log) */
   _Atomic int restore_logged;
@@ -322,19 +324,30 @@ static int notify_checkpoints(weir__task *t) {
   return WEIR_OK;
 }
 
-/* A barrier arrived on an input: with every live input at barrier id (in
- * EXACTLY_ONCE mode the inputs that delivered it are held until then),
- * take part in the checkpoint. */
-static int barrier_arrived(weir__task *t) {
-  int64_t id = 0;
-  for (int i = 0; i < t->ninputs; i++) {
-    weir__channel *ch = t->inputs[i];
-    if (ch->ended) continue;
-    if (!ch->barrier) return WEIR_OK; /* not aligned yet */
-    if (ch->barrier > id) id = ch->barrier;
+/* Barrier id arrived on input ch.  The task aligns on the newest barrier
+ * it has seen: an older one (of a checkpoint abandoned or overtaken) is
+ * dropped, a newer one replaces the one being aligned and releases the
+ * inputs held for it (their rows up to the newer barrier belong before
+ * it).  With every live input at that barrier (in EXACTLY_ONCE mode the
+ * inputs that delivered it are not read meanwhile), the task takes part
+ * in the checkpoint. */
+static int barrier_arrived(weir__task *t, weir__channel *ch, int64_t id) {
+  if (ch) {
+    if (id <= t->ckpt_done || id < t->ckpt_pending) return WEIR_OK;
+    if (id > t->ckpt_pending) {
+      for (int i = 0; i < t->ninputs; i++) t->inputs[i]->barrier = 0;
+      t->ckpt_pending = id;
+    }
+    ch->barrier = id;
   }
+  if (!t->ckpt_pending) return WEIR_OK;
+  for (int i = 0; i < t->ninputs; i++) {
+    weir__channel *in = t->inputs[i];
+    if (!in->ended && in->barrier != t->ckpt_pending) return WEIR_OK; /* not aligned yet */
+  }
+  id = t->ckpt_pending;
+  t->ckpt_pending = 0;
   for (int i = 0; i < t->ninputs; i++) t->inputs[i]->barrier = 0;
-  if (!id || id <= t->ckpt_done) return WEIR_OK;
   return chain_checkpoint(t, id);
 }
 
@@ -475,11 +488,10 @@ static int run_consumer_task(weir__task *t) {
           ch->ended = 1;
           ended++;
           rc = advance_watermark(t);
-          if (!rc) rc = barrier_arrived(t);
+          if (!rc) rc = barrier_arrived(t, NULL, 0);
           break;
         case MSG_BARRIER:
-          ch->barrier = m.wm;
-          rc = barrier_arrived(t);
+          rc = barrier_arrived(t, ch, m.wm);
           break;
         }
         if (rc) return rc;
@@ -901,15 +913,20 @@ static int snapshot_finished(weir__job *job, int64_t id, weir__err *err) {
   return WEIR_OK;
 }
 
-/* Keep the last num-retained checkpoints before and including id. */
+/* Keep the last num-retained checkpoints up to id: remove every chk-k
+ * with k <= id - num-retained (gaps left by abandoned ones included). */
 static void retain(weir__job *job, int64_t id) {
+  DIR *d = opendir(job->ckpt_dir);
+  if (!d) return;
+  struct dirent *de;
   char dir[4096];
-  for (int64_t old = id - job->ckpt_retained; old > 0; old--) {
-    snprintf(dir, sizeof dir, "%s/chk-%lld", job->ckpt_dir, (long long)old);
-    struct stat st;
-    if (stat(dir, &st)) break;
+  while ((de = readdir(d))) {
+    long long k = strncmp(de->d_name, "chk-", 4) ? 0 : atoll(de->d_name + 4);
+    if (k <= 0 || k > id - job->ckpt_retained) continue;
+    snprintf(dir, sizeof dir, "%s/chk-%lld", job->ckpt_dir, k);
     weir__remove_tree(dir);
   }
+  closedir(d);
 }
 
 static int make_checkpoint_dir(weir__job *job, int64_t id, char *dir, size_t n, weir__err *err) {
@@ -917,7 +934,7 @@ static int make_checkpoint_dir(weir__job *job, int64_t id, char *dir, size_t n, 
   if (mkdir(dir, 0755) && errno != EEXIST)
     return weir__err_set(err, WEIR_IOERR, -1, "cannot create checkpoint directory '%s': %s", dir,
                          strerror(errno));
-  return WEIR_OK;
+  return weir__fsync_dir(job->ckpt_dir, err); /* the new entry survives a power cut */
 }
 
 /* Every task has finished: a final checkpoint seals what the sinks
@@ -977,7 +994,9 @@ static void count_checkpoint(weir__job *job, const char *dir, int64_t started_ms
 
 static void *coord_main(void *arg) {
   weir__job *job = arg;
-  int64_t id = job->ckpt_first_id;
+  /* New ids follow every id in the directory (an older run's included),
+   * so no checkpoint directory is ever reused. */
+  int64_t id = job->ckpt_base > job->ckpt_first_id ? job->ckpt_base : job->ckpt_first_id;
   weir__err err;
   weir__err_clear(&err);
   char dir[4096];
@@ -1002,10 +1021,13 @@ static void *coord_main(void *arg) {
       weir__remove_tree(dir); /* never completed */
       return NULL;
     }
-    int every = 1;
-    for (int i = 0; i < job->tasks.n; i++)
-      every &= atomic_load(&((task_ext *)job->tasks.v[i])->ckpt_acked) >= id;
-    if (!every && atomic_load(&job->running) == 0) {
+    int every = 1, finished = 1;
+    for (int i = 0; i < job->tasks.n; i++) {
+      task_ext *te = job->tasks.v[i];
+      every &= atomic_load(&te->ckpt_acked) >= id;
+      finished &= atomic_load(&te->finished);
+    }
+    if (!every && (finished || atomic_load(&job->running) == 0)) {
       weir__remove_tree(dir); /* the job ended first: the final checkpoint follows */
       break;
     }
@@ -1015,7 +1037,17 @@ static void *coord_main(void *arg) {
               (long long)id, (long long)job->ckpt_timeout_ms);
       continue;
     }
-    if (drain_writes(job, id, &err) || snapshot_finished(job, id, &err)) {
+    if (drain_writes(job, id, &err)) {
+      job_fail(job, &err, err.code);
+      return NULL;
+    }
+    /* A task that failed counts as finished: never complete such a
+     * checkpoint with its half-done state. */
+    if (atomic_load(&job->cancel) || job_has_failed(job)) {
+      weir__remove_tree(dir);
+      return NULL;
+    }
+    if (snapshot_finished(job, id, &err)) {
       job_fail(job, &err, err.code);
       return NULL;
     }
@@ -1070,6 +1102,13 @@ static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *er
   if (mkdir(job->ckpt_dir, 0755) && errno != EEXIST)
     return weir__err_set(err, WEIR_IOERR, -1, "cannot create checkpoint directory '%s': %s",
                          job->ckpt_dir, strerror(errno));
+  DIR *d = opendir(job->ckpt_dir);
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    long long k = strncmp(de->d_name, "chk-", 4) ? 0 : atoll(de->d_name + 4);
+    if (k > job->ckpt_base) job->ckpt_base = k;
+  }
+  if (d) closedir(d);
   return WEIR_OK;
 }
 
@@ -1116,7 +1155,7 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
   uint32_t runlen;
   if (!rc) rc = weir__snap_get_bytes(&r, &name, &nlen, err);
   if (!rc) rc = weir__snap_get_bytes(&r, &run, &runlen, err);
-  if (!rc && runlen < sizeof job->run_id) snprintf(job->run_id, sizeof job->run_id, "%.*s", (int)runlen, (const char *)run);
+  (void)run;
   if (!rc) rc = weir__snap_get_u64(&r, &maxpar, err);
   if (!rc && maxpar != (uint64_t)job->plan->max_parallelism)
     rc = weir__err_set(err, WEIR_ERROR, -1,
@@ -1183,7 +1222,7 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
     }
     for (int sub = 0; sub < par; sub++) {
       ra[sub].op = job->inst[i][sub];
-      ra[sub].rs = (weir__restore){path, uid, old_par[i], job->plan->max_parallelism, job->run_id};
+      ra[sub].rs = (weir__restore){path, uid, old_par[i], job->plan->max_parallelism};
       ra[sub].started = par > 1 && pthread_create(&ra[sub].th, NULL, restore_main, &ra[sub]) == 0;
       if (!ra[sub].started) restore_main(&ra[sub]);
     }
@@ -1270,6 +1309,9 @@ int weir__job_latest_checkpoint(const weir__job *job, char *buf, size_t n) {
   while ((de = readdir(d))) {
     char meta[4096];
     long long k = strncmp(de->d_name, "chk-", 4) ? 0 : atoll(de->d_name + 4);
+    /* Only this job's own: the one it was restored from, or one it took
+     * (ids above every id that was there when it started). */
+    if (k != job->ckpt_first_id && k <= job->ckpt_base) continue;
     snprintf(meta, sizeof meta, "%s/%s/_metadata", job->ckpt_dir, de->d_name);
     if (k > best && access(meta, F_OK) == 0) best = k;
   }

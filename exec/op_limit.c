@@ -36,5 +36,29 @@ static int limit_open(weir__op *op) {
   return WEIR_OK;
 }
 
-const weir__op_vtab weir__op_limit_vtab = {
-    .name = "Limit", .size = sizeof(limit_op), .open = limit_open, .push = limit_push};
+/* State: the rows passed so far (LIMIT runs as one subtask). */
+static int limit_snapshot(weir__op *op, weir__snap_writer *w) {
+  return weir__snap_put_u64(w, (uint64_t)((limit_op *)op)->seen, op->err);
+}
+
+static int limit_restore(weir__op *op, const weir__restore *rs) {
+  limit_op *l = (limit_op *)op;
+  for (int sub = 0; sub < rs->old_parallelism; sub++) {
+    weir__snap_reader r;
+    uint64_t seen = 0;
+    int rc = weir__restore_open(rs, sub, &r, op->err);
+    if (!rc) rc = weir__snap_get_u64(&r, &seen, op->err);
+    weir__snap_close(&r);
+    if (rc) return rc;
+    l->seen += (int64_t)seen;
+  }
+  if (l->seen >= op->plan->limit) weir__op_request_stop(op);
+  return WEIR_OK;
+}
+
+const weir__op_vtab weir__op_limit_vtab = {.name = "Limit",
+                                           .size = sizeof(limit_op),
+                                           .open = limit_open,
+                                           .push = limit_push,
+                                           .snapshot = limit_snapshot,
+                                           .restore = limit_restore};

@@ -324,7 +324,7 @@ static int wagg_snapshot(weir__op *op, weir__snap_writer *sw) {
 static int wagg_restore(weir__op *op, const weir__restore *rs) {
   wagg_op *w = (wagg_op *)op;
   const weir__pop *p = op->plan;
-  int rc = WEIR_OK;
+  int rc = WEIR_OK, first = 1;
   for (int sub = 0; !rc && sub < rs->old_parallelism; sub++) {
     /* At the same parallelism a subtask's key groups are all in its own file. */
     if (rs->old_parallelism == op->nsubtasks && sub != op->subtask) continue;
@@ -339,7 +339,8 @@ static int wagg_restore(weir__op *op, const weir__restore *rs) {
     if (!rc) rc = weir__snap_get_u64(&r, &upto, op->err);
     if (!rc) rc = weir__snap_get_u64(&r, &n, op->err);
     if (!rc) {
-      if (sub == 0 || (int64_t)wm < op->watermark) op->watermark = (int64_t)wm;
+      if (first || (int64_t)wm < op->watermark) op->watermark = (int64_t)wm;
+      first = 0;
       if (fired && (!w->has_fired || (int64_t)upto > w->fired_upto)) w->fired_upto = (int64_t)upto;
       if (fired) w->has_fired = 1;
     }

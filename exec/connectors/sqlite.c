@@ -17,8 +17,8 @@
  * in checkpoint n's snapshot while pending, and written only when
  * checkpoint n completes, in one transaction together with the row
  * (run, sink, n) of the table _weir_commits in the same database (run:
- * the job's lineage, new for a fresh start and kept across restores; the
- * job's name is recorded beside it).  An
+ * the identity of the job's run that sealed the epoch, kept with the
+ * epoch in the checkpoint; the job's name is recorded beside it).  An
  * epoch whose row is already there is not written again, so after a
  * restore the pending epochs of the checkpoint are written exactly when
  * they were not.  The last epoch is sealed by the job's final checkpoint.
@@ -407,7 +407,9 @@ static int sink_snapshot(weir__op *op, weir__snap_writer *w) {
   sqlite_sink *s = (sqlite_sink *)op;
   int rc = weir__snap_put_u64(w, (uint64_t)s->nsealed, op->err);
   for (int i = 0; !rc && i < s->nsealed; i++) {
-    rc = weir__snap_put_u64(w, (uint64_t)s->sealed[i].id, op->err);
+    const char *run = weir__op_job_run(op);
+    rc = weir__snap_put_bytes(w, run, (uint32_t)strlen(run), op->err);
+    if (!rc) rc = weir__snap_put_u64(w, (uint64_t)s->sealed[i].id, op->err);
     if (!rc) rc = weir__snap_put_u64(w, (uint64_t)s->sealed[i].n, op->err);
     for (int k = 0; !rc && k < s->sealed[i].n; k++) rc = weir__rows_write(w, s->sealed[i].rows[k], op->err);
   }
@@ -443,13 +445,20 @@ static int sink_restore(weir__op *op, const weir__restore *rs) {
       uint64_t id, nchunks;
       weir__chunk **rows = NULL;
       int nrows = 0;
-      rc = weir__snap_get_u64(&r, &id, op->err);
+      const uint8_t *run;
+      uint32_t runlen;
+      char runbuf[64];
+      rc = weir__snap_get_bytes(&r, &run, &runlen, op->err);
+      if (!rc && runlen >= sizeof runbuf)
+        rc = weir__err_set(op->err, WEIR_CORRUPT, -1, "checkpoint of %s: bad run id", op->vt->name);
+      if (!rc) snprintf(runbuf, sizeof runbuf, "%.*s", (int)runlen, (const char *)run);
+      if (!rc) rc = weir__snap_get_u64(&r, &id, op->err);
       if (!rc) rc = weir__snap_get_u64(&r, &nchunks, op->err);
       for (uint64_t k = 0; !rc && k < nchunks; k++)
         rc = weir__rows_read(&r, op->plan->ncol, op->plan->types, &rows, &nrows, op->err);
       /* Due even if this job takes no checkpoints. */
       if (!rc) rc = prepare_commits(s);
-      if (!rc) rc = commit_epoch(s, rs->job, (int64_t)id, rows, nrows);
+      if (!rc) rc = commit_epoch(s, runbuf, (int64_t)id, rows, nrows);
       free_rows(rows, nrows);
     }
     weir__snap_close(&r);
