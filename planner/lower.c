@@ -507,6 +507,7 @@ int weir__plan_lower(const weir__lplan *lp, const weir__config *cfg, weir__pplan
   L.par = (int)weir__config_get_int(cfg, "parallelism.default");
   if (L.par < 1) L.par = 1;
   pp->max_parallelism = (int)weir__config_get_int(cfg, "pipeline.max-parallelism");
+  pp->checkpointing = weir__config_get_int(cfg, "execution.checkpointing.interval") > 0;
   if (pp->max_parallelism < L.par) pp->max_parallelism = L.par;
   int *map = NULL;
   weir__pop *root = NULL;
@@ -605,6 +606,19 @@ static void explain_aggs(const weir__pop *p, weir__sb *sb) {
   weir__sb_putc(sb, ']');
 }
 
+/* What a sink delivers (DESIGN section 8): exactly once needs
+ * checkpoints, replayable sources and a sink that commits per checkpoint. */
+static const char *sink_guarantee(const weir__pplan *pp, const weir__pop *sink) {
+  if (!pp->checkpointing) return "at-least-once(no checkpoints)";
+  for (int i = 0; i < pp->nops; i++) {
+    const weir__pop *o = pp->ops[i];
+    if (o->kind == POP_SOURCE && !(o->table->caps & WEIR_CAP_SOURCE_REPLAYABLE))
+      return "at-least-once(source not replayable)";
+  }
+  if (!(sink->table->caps & WEIR_CAP_SINK_EXACTLY_ONCE)) return "at-least-once(connector)";
+  return "exactly-once";
+}
+
 void weir__pplan_explain(const weir__pplan *pp, weir__sb *sb) {
   for (int i = 0; i < pp->nops; i++) {
     const weir__pop *p = pp->ops[i];
@@ -685,6 +699,7 @@ void weir__pplan_explain(const weir__pplan *pp, weir__sb *sb) {
           weir__sb_printf(sb, "%s%s", k ? ", " : "", p->table->cols[p->table->pk[k]].name);
         weir__sb_putc(sb, ']');
       }
+      weir__sb_printf(sb, " guarantee=%s", sink_guarantee(pp, p));
       break;
     }
     default: break;

@@ -83,6 +83,8 @@ typedef struct weir__column {
 #define WEIR_CAP_SINK_UPDATES 4 /* accepts -U/+U/-D (with a primary key) */
 #define WEIR_CAP_BOUNDED 8      /* as a source, ends by itself */
 #define WEIR_CAP_SINK_PARALLEL 16 /* takes parallel writers (one per subtask) */
+#define WEIR_CAP_SINK_EXACTLY_ONCE 32 /* commits per checkpoint (two-phase) */
+#define WEIR_CAP_SOURCE_REPLAYABLE 64 /* as a source, resumes from a checkpoint */
 
 typedef struct weir__table {
   char *name;
@@ -342,6 +344,7 @@ typedef struct weir__pplan {
   weir__pop *root; /* the SINK or COLLECT */
   int is_query;    /* ends in COLLECT (ad-hoc SELECT) */
   int max_parallelism; /* number of key groups */
+  int checkpointing;   /* 'execution.checkpointing.interval' > 0 */
 } weir__pplan;
 
 /* Lower a logical plan to the physical DAG.  Returns WEIR_OK or an

@@ -338,7 +338,7 @@ static const weir__op_vtab datagen_vtab = {.name = "DataGenSource",
 
 const weir__connector weir__connector_datagen = {
     .name = "datagen",
-    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED,
+    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED | WEIR_CAP_SOURCE_REPLAYABLE,
     .opts = datagen_opts,
     .source = &datagen_vtab,
     .validate = datagen_validate,

@@ -558,7 +558,7 @@ static const weir__op_vtab file_source_vtab = {.name = "FileSource",
 
 const weir__connector weir__connector_file = {
     .name = "file",
-    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED,
+    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED | WEIR_CAP_SOURCE_REPLAYABLE,
     .opts = file_opts,
     .source = &file_source_vtab,
     .validate = file_validate,
@@ -566,7 +566,7 @@ const weir__connector weir__connector_file = {
 
 const weir__connector weir__connector_filesystem = {
     .name = "filesystem",
-    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED,
+    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED | WEIR_CAP_SOURCE_REPLAYABLE,
     .opts = file_opts,
     .source = &file_source_vtab,
     .validate = file_validate,

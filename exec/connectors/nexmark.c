@@ -574,7 +574,7 @@ static const weir__op_vtab nexmark_vtab = {.name = "NexmarkSource",
 
 const weir__connector weir__connector_nexmark = {
     .name = "nexmark",
-    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED,
+    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED | WEIR_CAP_SOURCE_REPLAYABLE,
     .opts = nexmark_opts,
     .source = &nexmark_vtab,
     .validate = nexmark_validate,

@@ -496,7 +496,7 @@ static const weir__op_vtab sqlite_sink_vtab = {.name = "SqliteSink",
 
 const weir__connector weir__connector_sqlite = {
     .name = "sqlite",
-    .caps = WEIR_CAP_SINK | WEIR_CAP_SINK_UPDATES,
+    .caps = WEIR_CAP_SINK | WEIR_CAP_SINK_UPDATES | WEIR_CAP_SINK_EXACTLY_ONCE,
     .opts = sqlite_opts,
     .sink = &sqlite_sink_vtab,
 };
