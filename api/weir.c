@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "api/store.h"
 #include "exec/exec.h"
 #include "grammar/ast.h"
 #include "planner/planner.h"
@@ -29,6 +30,8 @@
 
 struct weir {
   char *state_dir;
+  weir__store store; /* the catalog (in the state directory, or in memory) */
+  int replaying;     /* replaying the catalog: do not record again */
   weir__catalog cat;
   weir__config cfg;
   weir__err err;
@@ -61,6 +64,8 @@ struct weir_stmt {
   weir__lplan *lplan;
   weir__pplan *plan;
   weir__job *job;
+  char job_name[256];
+  int job_recorded; /* an INSERT job in the catalog */
   /* the current row */
   const weir__chunk *cur;
   int cur_row;
@@ -137,6 +142,16 @@ void weir_interrupt(weir *db) {
 
 /* ---- engines -------------------------------------------------------------- */
 
+/* Replay one recorded DDL statement (weir_open). */
+static int replay_ddl(void *arg, const char *sql) {
+  weir *db = arg;
+  char *msg = NULL;
+  int rc = weir_exec(db, sql, NULL, NULL, &msg);
+  if (rc) snprintf(db->msgbuf, sizeof db->msgbuf, "%s (in: %.200s)", msg ? msg : "?", sql);
+  weir_free(msg);
+  return rc;
+}
+
 int weir_open(const char *state_dir, weir **out) {
   if (!out) return WEIR_MISUSE;
   *out = NULL;
@@ -167,6 +182,18 @@ int weir_open(const char *state_dir, weir **out) {
       return set_error(db, NULL, &e);
     }
   }
+  weir__err e;
+  weir__err_clear(&e);
+  if (weir__store_open(&db->store, state_dir, &e)) return set_error(db, NULL, &e);
+  /* The tables of earlier sessions, in the order they were made. */
+  db->replaying = 1;
+  int rc = weir__store_each_ddl(&db->store, replay_ddl, db, &e);
+  db->replaying = 0;
+  if (rc) {
+    if (e.code == WEIR_OK)
+      weir__err_set(&e, rc, -1, "cannot restore the catalog of '%s': %s", state_dir, db->msgbuf);
+    return set_error(db, NULL, &e);
+  }
   return WEIR_OK;
 }
 
@@ -174,6 +201,7 @@ int weir_close(weir *db) {
   if (!db) return WEIR_OK;
   while (db->stmts.n) weir_finalize(db->stmts.v[db->stmts.n - 1]);
   weir__ptrvec_free(&db->stmts);
+  weir__store_close(&db->store);
   weir__catalog_free(&db->cat);
   weir__config_free(&db->cfg);
   weir__free(db->state_dir);
@@ -385,6 +413,9 @@ int weir_prepare_from(weir *db, const char *text, int nbyte, int offset, weir_st
   case STMT_SHOW_TABLES:
     if (set_text_columns(st, "table name")) goto nomem;
     break;
+  case STMT_SHOW_JOBS:
+    if (set_text_columns(st, "name,status,started,ended,last checkpoint,failure")) goto nomem;
+    break;
   case STMT_DESCRIBE:
     if (set_text_columns(st, "name,type,null,key,extras,watermark")) goto nomem;
     break;
@@ -454,6 +485,44 @@ static int name_cmp(const void *a, const void *b) {
   return weir__stricmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The value of key in a job's recorded options, into buf ("" if absent). */
+static void job_option(const char *config, const char *key, char *buf, size_t n) {
+  size_t k = strlen(key);
+  buf[0] = 0;
+  for (const char *p = config; p && *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+    if (len > k && !strncmp(p, key, k) && p[k] == '=')
+      snprintf(buf, n, "%.*s", (int)(len - k - 1), p + k + 1);
+    p += len + (nl ? 1 : 0);
+  }
+}
+
+/* Where a job's checkpoints are: its recorded 'state.checkpoints.dir', else
+ * the engine's state directory ("" if it has none). */
+static void job_checkpoint_dir(const weir *db, const char *name, const char *config, char *buf,
+                               size_t n) {
+  char base[4096];
+  job_option(config, "state.checkpoints.dir", base, sizeof base);
+  if (base[0])
+    snprintf(buf, n, "%s/%s", base, name);
+  else if (db->state_dir)
+    snprintf(buf, n, "%s/checkpoints/%s", db->state_dir, name);
+  else
+    buf[0] = 0;
+}
+
+/* A row of SHOW JOBS. */
+static int show_job(void *arg, const char *const *cols) {
+  weir_stmt *st = arg;
+  char dir[4096], ck[4096];
+  const char *last = "";
+  job_checkpoint_dir(st->db, cols[0], cols[2], dir, sizeof dir);
+  if (dir[0] && weir__checkpoint_latest(dir, 0, 0, ck, sizeof ck)) last = strrchr(ck, '/') + 1;
+  const char *vals[6] = {cols[0], cols[3], cols[4], cols[5], last, cols[6]};
+  return add_row(st, vals) ? WEIR_NOMEM : WEIR_OK;
+}
+
 /* Run a statement that does not start a job; fills err on failure. */
 static int run_simple(weir_stmt *st, weir__err *err) {
   weir *db = st->db;
@@ -505,6 +574,11 @@ static int run_simple(weir_stmt *st, weir__err *err) {
       return err->code;
     }
     return WEIR_OK;
+  case STMT_SHOW_JOBS: {
+    int rc = weir__store_each_job(&db->store, 0, show_job, st, err);
+    if (rc == WEIR_NOMEM && err->code == WEIR_OK) weir__err_nomem(err);
+    return rc;
+  }
   case STMT_SHOW_TABLES: {
     int n = db->cat.tables.n;
     char **names = weir__calloc((size_t)(n ? n : 1), sizeof(char *));
@@ -544,17 +618,50 @@ static int run_simple(weir_stmt *st, weir__err *err) {
   return weir__err_set(err, WEIR_INTERNAL, a->off, "statement kind %d cannot be run", a->kind);
 }
 
+/* The session's options as "key=value" lines (a job's record). */
+static char *config_text(const weir__config *cfg) {
+  weir__sb sb;
+  weir__sb_init(&sb);
+  for (int i = 0;; i++) {
+    const char *key, *def, *help;
+    if (!weir__config_known(i, &key, &def, &help)) break;
+    const char *v = weir__config_get(cfg, key);
+    if (v && *v && strcmp(v, def)) weir__sb_printf(&sb, "%s=%s\n", key, v);
+  }
+  char *text = sb.oom ? NULL : weir__strdup(weir__sb_str(&sb));
+  weir__sb_free(&sb);
+  return text;
+}
+
 static int start_job(weir_stmt *st, weir__err *err) {
   weir *db = st->db;
-  char name[256];
+  char *name = st->job_name;
+  size_t cap = sizeof st->job_name;
   const char *pn = weir__config_get(&db->cfg, "pipeline.name");
   if (st->ast->kind == STMT_INSERT && pn && *pn)
-    snprintf(name, sizeof name, "%s", pn);
+    snprintf(name, cap, "%s", pn);
   else
-    snprintf(name, sizeof name, "%s-%d", st->ast->kind == STMT_INSERT ? "insert" : "query",
-             ++db->job_seq);
-  return weir__job_start(st->plan, &db->cfg, name, db->state_dir, NULL, &db->interrupt, &st->job,
-                         err);
+    snprintf(name, cap, "%s-%d", st->ast->kind == STMT_INSERT ? "insert" : "query", ++db->job_seq);
+  if (st->ast->kind == STMT_INSERT) {
+    /* The job in the catalog: what it runs and with which options. */
+    char *sql = weir__strndup(st->sql + st->ast->off, (size_t)(st->ast->end - st->ast->off));
+    char *conf = config_text(&db->cfg);
+    int rc = sql && conf ? weir__store_job_start(&db->store, name, sql, conf, err)
+                         : weir__err_nomem(err);
+    weir__free(sql);
+    weir__free(conf);
+    if (rc) return rc;
+    st->job_recorded = 1;
+  }
+  int rc = weir__job_start(st->plan, &db->cfg, name, db->state_dir, NULL, &db->interrupt, &st->job,
+                           err);
+  if (rc && st->job_recorded) {
+    weir__err ignored;
+    weir__err_clear(&ignored);
+    weir__store_job_end(&db->store, name, "FAILED", err->msg, &ignored);
+    st->job_recorded = 0;
+  }
+  return rc;
 }
 
 /* Restart strategies (Flink's restart-strategy.*): may the job start again
@@ -641,6 +748,13 @@ int weir_step(weir_stmt *st) {
       if (start_job(st, &err)) return step_fail(st, &err);
     } else if (run_simple(st, &err)) {
       return step_fail(st, &err);
+    } else if ((kind == STMT_CREATE_TABLE || kind == STMT_DROP_TABLE) && !db->replaying) {
+      /* Remember the catalog change (in the state directory). */
+      char *text = weir__strndup(st->sql + st->ast->off, (size_t)(st->ast->end - st->ast->off));
+      if (!text) weir__err_nomem(&err);
+      int rc = text ? weir__store_ddl(&db->store, text, &err) : WEIR_NOMEM;
+      weir__free(text);
+      if (rc) return step_fail(st, &err);
     }
   }
   if (kind == STMT_SELECT) {
@@ -663,6 +777,17 @@ int weir_step(weir_stmt *st) {
   }
   if (kind == STMT_INSERT && !st->rows->n) {
     int rc = run_insert(st, &err);
+    /* The job's end, in the catalog (a crash leaves it RUNNING). */
+    weir__err serr;
+    weir__err_clear(&serr);
+    if (st->job_recorded &&
+        weir__store_job_end(&db->store, st->job_name,
+                            rc == WEIR_DONE ? "FINISHED" : rc == WEIR_INTERRUPT ? "CANCELED" : "FAILED",
+                            rc == WEIR_DONE || rc == WEIR_INTERRUPT ? NULL : err.msg, &serr) &&
+        rc == WEIR_DONE) {
+      err = serr;
+      rc = serr.code;
+    }
     if (rc == WEIR_INTERRUPT) {
       weir__err_set(&err, WEIR_INTERRUPT, -1, "interrupted");
       set_error(db, NULL, &err);
@@ -795,6 +920,87 @@ const char *weir_column_text(weir_stmt *st, int i) {
 }
 
 /* ---- weir_exec ------------------------------------------------------------------ */
+
+/* ---- resuming jobs ----------------------------------------------------------------- */
+
+typedef struct crashed {
+  weir__ptrvec rows; /* char*[3]: name, sql, config */
+} crashed;
+
+static int collect_crashed(void *arg, const char *const *cols) {
+  crashed *c = arg;
+  char **row = weir__calloc(3, sizeof(char *));
+  if (!row) return WEIR_NOMEM;
+  for (int i = 0; i < 3; i++) row[i] = weir__strdup(cols[i] ? cols[i] : "");
+  if (!row[0] || !row[1] || !row[2] || weir__ptrvec_push(&c->rows, row)) {
+    for (int i = 0; i < 3; i++) weir__free(row[i]);
+    weir__free(row);
+    return WEIR_NOMEM;
+  }
+  return WEIR_OK;
+}
+
+/* Run one crashed job again: its statement, with the options it started
+ * with, from its newest complete checkpoint. */
+static int resume_one(weir *db, const char *name, const char *sql, const char *config,
+                      weir__err *err) {
+  weir__config saved = db->cfg;
+  memset(&db->cfg, 0, sizeof db->cfg);
+  int rc = WEIR_OK;
+  for (const char *p = config; !rc && *p;) {
+    const char *nl = strchr(p, '\n'), *eq = strchr(p, '=');
+    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+    if (eq && eq < p + len) {
+      char *key = weir__strndup(p, (size_t)(eq - p));
+      char *val = weir__strndup(eq + 1, len - (size_t)(eq - p) - 1);
+      rc = key && val ? weir__config_set(&db->cfg, key, val, err) : weir__err_nomem(err);
+      weir__free(key);
+      weir__free(val);
+    }
+    p += len + (nl ? 1 : 0);
+  }
+  char dir[4096], ck[4096];
+  job_checkpoint_dir(db, name, config, dir, sizeof dir);
+  int have = dir[0] && weir__checkpoint_latest(dir, 0, 0, ck, sizeof ck);
+  if (!rc) rc = weir__config_set(&db->cfg, "pipeline.name", name, err);
+  if (!rc && have) rc = weir__config_set(&db->cfg, "execution.savepoint.path", ck, err);
+  if (!rc) {
+    fprintf(stderr, "[INFO] resuming job '%s' from %s\n", name, have ? ck : "its start");
+    char *msg = NULL;
+    rc = weir_exec(db, sql, NULL, NULL, &msg);
+    if (rc) weir__err_set(err, rc, -1, "job '%s': %s", name, msg ? msg : weir_errstr(rc));
+    weir_free(msg);
+  }
+  weir__config_free(&db->cfg);
+  db->cfg = saved;
+  return rc;
+}
+
+int weir_resume(weir *db, char **errmsg) {
+  if (errmsg) *errmsg = NULL;
+  if (!db) return WEIR_MISUSE;
+  weir__err err;
+  weir__err_clear(&err);
+  crashed c;
+  memset(&c, 0, sizeof c);
+  int rc = weir__store_each_job(&db->store, 1, collect_crashed, &c, &err);
+  if (rc == WEIR_NOMEM && err.code == WEIR_OK) weir__err_nomem(&err);
+  for (int i = 0; !rc && i < c.rows.n; i++) {
+    char **row = c.rows.v[i];
+    rc = resume_one(db, row[0], row[1], row[2], &err);
+  }
+  for (int i = 0; i < c.rows.n; i++) {
+    char **row = c.rows.v[i];
+    for (int k = 0; k < 3; k++) weir__free(row[k]);
+    weir__free(row);
+  }
+  weir__ptrvec_free(&c.rows);
+  if (rc) {
+    set_error(db, NULL, &err);
+    if (errmsg) *errmsg = weir__strdup(err.msg);
+  }
+  return rc;
+}
 
 int weir_exec(weir *db, const char *sql, weir_exec_cb cb, void *arg, char **errmsg) {
   if (errmsg) *errmsg = NULL;

@@ -176,6 +176,10 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
  * directory into buf (1), or 0 if there is none. */
 int weir__job_checkpointing(const weir__job *job);
 int weir__job_latest_checkpoint(const weir__job *job, char *buf, size_t n);
+/* The newest complete checkpoint (chk-<k> with a _metadata) in a job's
+ * checkpoint directory, with k == only or k > above, into buf: 1, or 0 if
+ * there is none. */
+int weir__checkpoint_latest(const char *jobdir, int64_t only, int64_t above, char *buf, size_t n);
 
 /*
  * Run the job.  For a query (plan->is_query) it returns WEIR_ROW as soon

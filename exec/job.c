@@ -1300,23 +1300,27 @@ const char *weir__job_name(const weir__job *job) { return job->name; }
 
 int weir__job_checkpointing(const weir__job *job) { return job->ckpt_dir != NULL; }
 
-int weir__job_latest_checkpoint(const weir__job *job, char *buf, size_t n) {
-  if (!job->ckpt_dir) return 0;
-  DIR *d = opendir(job->ckpt_dir);
+int weir__checkpoint_latest(const char *jobdir, int64_t only, int64_t above, char *buf, size_t n) {
+  DIR *d = opendir(jobdir);
   if (!d) return 0;
   long long best = 0;
   struct dirent *de;
   while ((de = readdir(d))) {
     char meta[4096];
     long long k = strncmp(de->d_name, "chk-", 4) ? 0 : atoll(de->d_name + 4);
-    /* Only this job's own: the one it was restored from, or one it took
-     * (ids above every id that was there when it started). */
-    if (k != job->ckpt_first_id && k <= job->ckpt_base) continue;
-    snprintf(meta, sizeof meta, "%s/%s/_metadata", job->ckpt_dir, de->d_name);
+    if (k <= 0 || (k != only && k <= above)) continue;
+    snprintf(meta, sizeof meta, "%s/%s/_metadata", jobdir, de->d_name);
     if (k > best && access(meta, F_OK) == 0) best = k;
   }
   closedir(d);
   if (!best) return 0;
-  snprintf(buf, n, "%s/chk-%lld", job->ckpt_dir, best);
+  snprintf(buf, n, "%s/chk-%lld", jobdir, best);
   return 1;
+}
+
+int weir__job_latest_checkpoint(const weir__job *job, char *buf, size_t n) {
+  /* Only this job's own: the one it was restored from, or one it took
+   * (ids above every id that was there when it started). */
+  return job->ckpt_dir &&
+         weir__checkpoint_latest(job->ckpt_dir, job->ckpt_first_id, job->ckpt_base, buf, n);
 }

@@ -164,6 +164,7 @@ typedef enum weir__stmt_kind {
   STMT_SET,   /* key, value; key NULL = list all */
   STMT_RESET, /* key; NULL = all */
   STMT_SHOW_TABLES,
+  STMT_SHOW_JOBS,
   STMT_DESCRIBE,
   STMT_EXPLAIN
 } weir__stmt_kind;

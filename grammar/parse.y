@@ -37,7 +37,7 @@ static const weir__tok no_tok = {NULL, 0, -1};
 
 %token ID STRING INTEGER FLOAT SEMI.
 
-%fallback ID SOURCE SINK WATERMARK ENFORCED KEY TABLES PLAN LOCAL ZONE TIME
+%fallback ID SOURCE SINK WATERMARK ENFORCED KEY TABLES JOBS PLAN LOCAL ZONE TIME
   TIMESTAMP DATE FILTER RESET SHOW DESCRIBE EXPLAIN IF EXISTS TRY_CAST PRIMARY
   ESCAPE ALL.
 
@@ -140,6 +140,7 @@ cmd(A) ::= SET(K). { A = weir__ast_stmt_set(ps, STMT_SET, K, no_tok, no_tok); }
 cmd(A) ::= RESET(K) STRING(X). { A = weir__ast_stmt_set(ps, STMT_RESET, K, X, no_tok); }
 cmd(A) ::= RESET(K). { A = weir__ast_stmt_set(ps, STMT_RESET, K, no_tok, no_tok); }
 cmd(A) ::= SHOW(K) TABLES. { A = weir__ast_stmt_new(ps, STMT_SHOW_TABLES, K); }
+cmd(A) ::= SHOW(K) JOBS. { A = weir__ast_stmt_new(ps, STMT_SHOW_JOBS, K); }
 cmd(A) ::= DESCRIBE(K) nm(N). { A = weir__ast_stmt_new(ps, STMT_DESCRIBE, K); weir__ast_stmt_name(A, N, 0); }
 cmd(A) ::= EXPLAIN(K) query(X). { A = weir__ast_stmt_explain(ps, K, X); }
 cmd(A) ::= EXPLAIN(K) PLAN FOR query(X). { A = weir__ast_stmt_explain(ps, K, X); }

@@ -86,13 +86,37 @@ typedef struct weir_stmt weir_stmt; /* a prepared statement */
  * weir_open -- open an engine.
  *   state_dir: directory for the engine's state (created if missing), or
  *              NULL for a purely in-memory engine.  The string is copied.
+ *              Its catalog (STATE_DIR/catalog.db) keeps the tables created
+ *              and the INSERT jobs run there; opening it again restores
+ *              the tables (SHOW TABLES, SHOW JOBS).  Jobs that were running
+ *              when a process died are restarted by weir_resume, not here.
  *   out:       receives the new handle; set to NULL on failure except for
  *              errors after allocation, where a handle carrying the error
  *              message is returned and must still be closed.
- * Returns WEIR_OK, WEIR_NOMEM, WEIR_IOERR (state_dir cannot be created),
- * or WEIR_MISUSE (out is NULL).
+ * Returns WEIR_OK, WEIR_NOMEM, WEIR_IOERR (state_dir cannot be created, or
+ * its catalog cannot be opened), an error of a recorded statement that no
+ * longer runs (the message names it), or WEIR_MISUSE (out is NULL).
  */
 WEIR_API int weir_open(const char *state_dir, weir **out);
+
+/*
+ * weir_resume -- run again, to their end, the INSERT jobs that were
+ * running when the last process using this state directory died (they
+ * are RUNNING in its catalog): each with the statement and the session
+ * options it was started with, from its newest complete checkpoint
+ * (STATE_DIR/checkpoints/<job>/chk-<n> with a _metadata file), or from
+ * its start if it has none.  One after the other, on the calling thread;
+ * a job that never ends (an unbounded source) keeps it until
+ * weir_interrupt.  Each job's end is recorded in the catalog, as for any
+ * INSERT.  With exactly-once sinks and replayable sources the results are
+ * as if the process had never died (DESIGN section 8).
+ *   errmsg: if not NULL, receives the first failure's message (free with
+ *           weir_free), or NULL.
+ * Returns WEIR_OK (also when there is nothing to resume), the failing
+ * job's error code, WEIR_INTERRUPT, or WEIR_MISUSE (db is NULL).  An
+ * engine without a state directory has nothing to resume.
+ */
+WEIR_API int weir_resume(weir *db, char **errmsg);
 
 /*
  * weir_close -- finalize any statements still open on db, stop their jobs,

@@ -43,7 +43,9 @@ static void usage(FILE *out) {
           "usage: weir [OPTIONS] [STATE_DIR]\n"
           "\n"
           "  weir                     interactive shell (in-memory engine)\n"
-          "  weir STATE_DIR           interactive shell on a state directory\n"
+          "  weir STATE_DIR           interactive shell on a state directory; jobs that\n"
+          "                           were running when weir last died there are\n"
+          "                           resumed from their newest checkpoint first\n"
           "  weir -f FILE [STATE_DIR] run the SQL script FILE and exit\n"
           "  weir -c SQL [STATE_DIR]  run the SQL statements and exit\n"
           "\n"
@@ -211,6 +213,18 @@ int main(int argc, char **argv) {
     return 1;
   }
   int status;
+  if (state_dir) {
+    /* Jobs that a crash interrupted run to their end first. */
+    shell_install_sigint(0);
+    char *msg = NULL;
+    int rc = weir_resume(sh.db, &msg);
+    if (rc != WEIR_OK) {
+      fprintf(stderr, "weir: %s\n", msg ? msg : weir_errstr(rc));
+      weir_free(msg);
+      weir_close(sh.db);
+      return rc == WEIR_INTERRUPT ? 130 : 1;
+    }
+  }
   if (file || command) {
     shell_install_sigint(0);
     char *text = NULL;

@@ -8,7 +8,11 @@
 # SIGKILL it at a seeded random moment 0.1-0.6 s into the run (0.4-2 s
 # with WEIR_RECOVERY_SLOW=1, under sanitizers), start it
 # again from the newest complete checkpoint of job JOB, and repeat until
-# KILLS kills; the last run goes to the end.  Then report LOST DUP WRONG
+# KILLS kills; the last run goes to the end.  Once the job is in the state
+# directory's catalog a restart is `weir $STATE -c 'SHOW JOBS;'`: the
+# engine finds the job RUNNING and resumes it from its newest complete
+# checkpoint by itself (before that, the script runs again from the
+# start).  Then report LOST DUP WRONG
 # prints the figures and fails unless all three are 0.
 _root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${WEIR:=$_root/build/weir}" "${WEIR_SOURCE_DIR:=$_root}" "${WEIR_SHARED_DATA:=$_root/../shared/data}"
@@ -37,9 +41,15 @@ run_with_kills() {
   RANDOM=$3
   while :; do
     ck=$(latest_checkpoint "$job")
-    job_script "$ck"
     [[ -n "$ck" ]] && restores=$((restores + 1))
-    "$WEIR" "$STATE" -f "$TMP/job.sql" > "$TMP/out.txt" 2> "$TMP/err.txt" &
+    if [[ -f "$STATE/catalog.db" &&
+          $(sqlite3 "$STATE/catalog.db" "SELECT count(*) FROM jobs") != 0 ]]; then
+      # The engine resumes the job itself when it opens the directory.
+      "$WEIR" "$STATE" -c "SHOW JOBS;" > "$TMP/out.txt" 2> "$TMP/err.txt" &
+    else
+      job_script "$ck"
+      "$WEIR" "$STATE" -f "$TMP/job.sql" > "$TMP/out.txt" 2> "$TMP/err.txt" &
+    fi
     pid=$!
     if ((killed < kills)); then
       if [[ "${WEIR_RECOVERY_SLOW:-0}" == 1 ]]; then # sanitizer builds: 0.4-2.0 s
@@ -80,12 +90,14 @@ run_kill_point() {
     exit 1
   fi
   killed=$((killed + 1))
-  local ck
-  ck=$(latest_checkpoint "$job")
-  job_script "$ck"
-  [[ -n "$ck" ]] && restores=$((restores + 1))
-  "$WEIR" "$STATE" -f "$TMP/job.sql" > "$TMP/out.txt" 2> "$TMP/err.txt" ||
-    { cat "$TMP/err.txt"; echo "FAIL: weir failed after kill point $point"; exit 1; }
+  [[ -n "$(latest_checkpoint "$job")" ]] && restores=$((restores + 1))
+  resume_to_end "after kill point $point"
+}
+
+# resume_to_end WHAT: open the state directory, which resumes the job.
+resume_to_end() {
+  "$WEIR" "$STATE" -c "SHOW JOBS;" > "$TMP/out.txt" 2> "$TMP/err.txt" ||
+    { cat "$TMP/err.txt"; echo "FAIL: weir failed $1"; exit 1; }
 }
 
 # compare DB WEIR_TABLE ORACLE_TABLE COLUMNS: prints "lost dup wrong", the

@@ -12,6 +12,9 @@
 # not committed, committed but not yet forgotten, and during a restore --
 # and is restarted; each run is compared with the oracle too.
 #
+# Every restart resumes through the engine's catalog (weir STATE -c ...),
+# and the job must end FINISHED in SHOW JOBS.
+#
 #   tests/recovery/sigkill_flights.sh [KILLS [SEED]]   (default 20 kills, seed 2)
 source "$(dirname "$0")/driver.bash"
 csv=$WEIR_SHARED_DATA/flights-2001-01.csv
@@ -39,6 +42,8 @@ GROUP BY origin, window_start, window_end;
 SQL
 }
 run_with_kills hourly "${1:-${WEIR_RECOVERY_KILLS:-20}}" "${2:-${WEIR_RECOVERY_SEED:-2}}"
+"$WEIR" "$STATE" -c "SHOW JOBS;" | tee "$TMP/jobs.txt"
+grep -q "hourly *| FINISHED" "$TMP/jobs.txt" || { echo "FAIL: the job is not FINISHED"; exit 1; }
 
 import_csv "$TMP/oracle.db" f "$csv"
 sqlite3 "$TMP/oracle.db" "
@@ -66,16 +71,13 @@ for point in checkpoint-before-metadata:3 checkpoint-after-metadata:3 sink-befor
   check
 done
 # A crash during a restore: killed after checkpoint 2, killed again while
-# restoring from it, then restored for good.
+# the engine resumes the job from it, then resumed for good.
 echo "--- kill point restore"
 rm -rf "$STATE"; DB=$TMP/kp-restore.db
-killed=0 restores=0 restore_ms_total=0
 job_script ""
 WEIR_KILL_AT=checkpoint-after-metadata:2 "$WEIR" "$STATE" -f "$TMP/job.sql" >/dev/null 2>&1 || true
-job_script "$(latest_checkpoint hourly)"
-rc=0; WEIR_KILL_AT=restore "$WEIR" "$STATE" -f "$TMP/job.sql" >/dev/null 2>&1 || rc=$?
+rc=0; WEIR_KILL_AT=restore "$WEIR" "$STATE" -c "SHOW JOBS;" >/dev/null 2>&1 || rc=$?
 ((rc == 137)) || { echo "FAIL: kill point restore was not reached ($rc)"; exit 1; }
-"$WEIR" "$STATE" -f "$TMP/job.sql" > "$TMP/out.txt" 2> "$TMP/err.txt" ||
-  { cat "$TMP/err.txt"; echo "FAIL: weir failed after kill point restore"; exit 1; }
+resume_to_end "after kill point restore"
 killed=2 restores=2
 check

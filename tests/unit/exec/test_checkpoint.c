@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -25,6 +26,18 @@
 #include "weir.h"
 
 static char dir[512];
+
+/* An in-memory engine whose checkpoints go to dir/checkpoints (every open
+ * starts with an empty catalog; the checkpoints stay). */
+static weir *open_engine(void) {
+  weir *db;
+  assert_int_equal(weir_open(NULL, &db), WEIR_OK);
+  char sql[1024];
+  snprintf(sql, sizeof sql, "SET 'state.checkpoints.dir' = '%s/checkpoints';", dir);
+  char *err = NULL;
+  if (weir_exec(db, sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
+  return db;
+}
 
 static const char *setup_sql =
     "SET 'parallelism.default' = '2';"
@@ -71,8 +84,7 @@ static int count_dirs(const char *path, const char *prefix) {
 
 static void test_checkpoints_are_taken_and_results_unchanged(void **state) {
   (void)state;
-  weir *db;
-  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  weir *db = open_engine();
   char *err = NULL;
   if (weir_exec(db, setup_sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
   char *plain = run(db, NULL);
@@ -146,8 +158,7 @@ static void test_checkpoints_need_a_place(void **state) {
 
 static void test_failing_disk_fails_the_job(void **state) {
   (void)state;
-  weir *db;
-  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  weir *db = open_engine();
   char *err = NULL;
   if (weir_exec(db, setup_sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
   assert_int_equal(weir_exec(db, "SET 'execution.checkpointing.interval' = '50 ms'", NULL, NULL, &err),
@@ -173,8 +184,7 @@ static const char *insert_sql =
     "GROUP BY window_start, window_end";
 
 static weir *open_with_sink(const char *db_path, int par) {
-  weir *db;
-  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  weir *db = open_engine();
   char sql[2048];
   snprintf(sql, sizeof sql,
            "%s SET 'parallelism.default' = '%d';"
@@ -500,7 +510,7 @@ static int setup(void **state) {
   const char *base = getenv("WEIR_TEST_TMP");
   snprintf(dir, sizeof dir, "%s/checkpoint-%d", base ? base : "/tmp", (int)getpid());
   weir__remove_tree(dir);
-  return 0;
+  return mkdir(dir, 0755);
 }
 
 static int teardown(void **state) {

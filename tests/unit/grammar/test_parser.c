@@ -165,7 +165,7 @@ static void test_reject_table(void **state) {
       {"SET 'a'", 7, "incomplete input: syntax error at end of statement"},
       {"SET a = 'b'", 4, "near \"a\": syntax error"},
       {"SHOW", 4, "incomplete input: syntax error at end of statement"},
-      {"SHOW JOBS", 5, "near \"JOBS\": syntax error"},
+      {"SHOW FUNCTIONS", 5, "near \"FUNCTIONS\": syntax error"},
       {"SELECT a FROM t GROUP a", 22, "near \"a\": syntax error"},
       {"SELECT CASE WHEN a THEN b", 25, "incomplete input: syntax error at end of statement"},
       {"SELECT CAST(a AS)", 16, "near \")\": syntax error"},

@@ -1,0 +1,171 @@
+/*
+ * test_catalog.c -- the catalog in a state directory: tables survive
+ * reopening (and DROP TABLE does too), SHOW JOBS lists every INSERT job
+ * with its status and failure, a job left RUNNING by a dead process is
+ * resumed by weir_resume, and a catalog statement that no longer runs
+ * makes weir_open fail with a message naming it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "state/state.h"
+#include "weir.h"
+
+static char dir[512];
+
+static int collect(void *arg, int ncol, const char *const *values, const char *const *names,
+                   int kind) {
+  (void)names;
+  (void)kind;
+  char *buf = arg;
+  for (int i = 0; i < ncol; i++) {
+    const char *v = values[i] ? values[i] : "NULL";
+    if (strlen(buf) + strlen(v) + 2 < 8192) strcat(strcat(buf, v), i + 1 < ncol ? "|" : "\n");
+  }
+  return 0;
+}
+
+static char out[8192];
+
+static void exec_ok(weir *db, const char *sql) {
+  char *err = NULL;
+  out[0] = 0;
+  if (weir_exec(db, sql, collect, out, &err) != WEIR_OK) fail_msg("%s: %s", sql, err ? err : "?");
+}
+
+static void test_tables_survive_reopening(void **state) {
+  (void)state;
+  weir *db;
+  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  exec_ok(db, "CREATE TABLE a (x BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '10');"
+              "CREATE TABLE b (x BIGINT) WITH ('connector' = 'blackhole');"
+              "CREATE TABLE gone (x BIGINT) WITH ('connector' = 'blackhole');"
+              "DROP TABLE gone;");
+  weir_close(db);
+  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  exec_ok(db, "SHOW TABLES");
+  assert_string_equal(out, "a\nb\n");
+  /* Creating a table again is an error, as in the first session. */
+  char *err = NULL;
+  assert_int_not_equal(weir_exec(db, "CREATE TABLE a (y INT) WITH ('connector' = 'blackhole')", NULL,
+                                 NULL, &err),
+                       WEIR_OK);
+  weir_free(err);
+  weir_close(db);
+}
+
+static void test_show_jobs(void **state) {
+  (void)state;
+  weir *db;
+  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  exec_ok(db, "SET 'pipeline.name' = 'copy'; INSERT INTO b SELECT x FROM a;");
+  char *err = NULL;
+  /* A job that fails: its sink cannot be opened. */
+  assert_int_equal(weir_exec(db,
+                             "CREATE TABLE bad (x BIGINT) WITH ('connector' = 'sqlite', 'path' = "
+                             "'/nonexistent-dir/x.db'); SET 'pipeline.name' = 'broken';"
+                             "INSERT INTO bad SELECT x FROM a;",
+                             NULL, NULL, &err),
+                   WEIR_IOERR);
+  weir_free(err);
+  exec_ok(db, "SHOW JOBS");
+  assert_non_null(strstr(out, "copy|FINISHED|"));
+  assert_non_null(strstr(out, "broken|FAILED|"));
+  assert_non_null(strstr(out, "cannot open"));
+  weir_close(db);
+  /* And after reopening. */
+  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  exec_ok(db, "SHOW JOBS");
+  assert_non_null(strstr(out, "copy|FINISHED|"));
+  weir_close(db);
+}
+
+/* A job that a dead process left RUNNING runs again, with the options it
+ * started with, and ends FINISHED. */
+static void test_resume_runs_crashed_jobs(void **state) {
+  (void)state;
+  char path[1024], sql[2048];
+  snprintf(path, sizeof path, "%s/resumed.db", dir);
+  weir *db;
+  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  snprintf(sql, sizeof sql,
+           "CREATE TABLE r (x BIGINT) WITH ('connector' = 'sqlite', 'path' = '%s');", path);
+  exec_ok(db, sql);
+  weir_close(db);
+  /* What a crash mid-job leaves behind: the job RUNNING in the catalog. */
+  char cat[1024];
+  snprintf(cat, sizeof cat, "%s/catalog.db", dir);
+  sqlite3 *s;
+  assert_int_equal(sqlite3_open(cat, &s), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(s,
+                                "INSERT INTO jobs (name, sql, config, status) VALUES ('again', "
+                                "'INSERT INTO r SELECT x FROM a', 'parallelism.default=1\n', "
+                                "'RUNNING')",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(s);
+  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  char *err = NULL;
+  assert_int_equal(weir_resume(db, &err), WEIR_OK);
+  exec_ok(db, "SHOW JOBS");
+  assert_non_null(strstr(out, "again|FINISHED|"));
+  /* Nothing left to resume. */
+  assert_int_equal(weir_resume(db, &err), WEIR_OK);
+  weir_close(db);
+  assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(s, "SELECT count(*) FROM r", -1, &q, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(q, 0), 10);
+  sqlite3_finalize(q);
+  sqlite3_close(s);
+}
+
+/* A recorded statement that no longer runs: weir_open says which. */
+static void test_broken_catalog_is_reported(void **state) {
+  (void)state;
+  char cat[1024];
+  snprintf(cat, sizeof cat, "%s/catalog.db", dir);
+  sqlite3 *s;
+  assert_int_equal(sqlite3_open(cat, &s), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(s, "INSERT INTO ddl (sql) VALUES ('CREATE TABLE broken (x NOTATYPE)')",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(s);
+  weir *db;
+  assert_int_not_equal(weir_open(dir, &db), WEIR_OK);
+  assert_non_null(strstr(weir_errmsg(db), "cannot restore the catalog"));
+  assert_non_null(strstr(weir_errmsg(db), "CREATE TABLE broken"));
+  weir_close(db);
+}
+
+static int setup(void **state) {
+  (void)state;
+  const char *base = getenv("WEIR_TEST_TMP");
+  snprintf(dir, sizeof dir, "%s/catalog-%d", base ? base : "/tmp", (int)getpid());
+  weir__remove_tree(dir);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  return weir__remove_tree(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_tables_survive_reopening),
+      cmocka_unit_test(test_show_jobs),
+      cmocka_unit_test(test_resume_runs_crashed_jobs),
+      cmocka_unit_test(test_broken_catalog_is_reported),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
