@@ -47,7 +47,8 @@ int weir__store_open(weir__store *s, const char *state_dir, weir__err *err) {
       "PRAGMA journal_mode=WAL;"
       "CREATE TABLE IF NOT EXISTS ddl (seq INTEGER PRIMARY KEY, sql TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, sql TEXT NOT NULL, config TEXT NOT "
-      "NULL, status TEXT NOT NULL, started_at TEXT, ended_at TEXT, failure TEXT);";
+      "NULL, status TEXT NOT NULL, started_at TEXT, ended_at TEXT, failure TEXT, records_in "
+      "INTEGER, records_out INTEGER, late_rows INTEGER);";
   if (sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)
     return fail(s->db, s->path, "cannot create its tables", err);
   return WEIR_OK;
@@ -101,28 +102,35 @@ int weir__store_job_start(weir__store *s, const char *name, const char *sql, con
 }
 
 int weir__store_job_end(weir__store *s, const char *name, const char *status, const char *failure,
-                        weir__err *err) {
-  const char *p[3] = {name, status, failure};
+                        const int64_t *figures, weir__err *err) {
+  char f[3][24];
+  for (int i = 0; i < 3; i++) snprintf(f[i], sizeof f[i], "%lld", (long long)(figures ? figures[i] : 0));
+  const char *p[6] = {name, status, failure, figures ? f[0] : NULL, figures ? f[1] : NULL,
+                      figures ? f[2] : NULL};
   return run(s,
              "UPDATE jobs SET status = ?2, failure = ?3, ended_at = strftime('%Y-%m-%d %H:%M:%f', "
-             "'now') WHERE name = ?1",
-             3, p, err);
+             "'now'), records_in = CAST(?4 AS INTEGER), records_out = CAST(?5 AS INTEGER), "
+             "late_rows = CAST(?6 AS INTEGER) WHERE name = ?1",
+             6, p, err);
 }
 
 int weir__store_each_job(weir__store *s, int running_only,
                          int (*fn)(void *arg, const char *const *cols), void *arg, weir__err *err) {
   sqlite3_stmt *q;
-  const char *sql = running_only
-                        ? "SELECT name, sql, config, status, started_at, ended_at, failure FROM "
-                          "jobs WHERE status = 'RUNNING' ORDER BY started_at"
-                        : "SELECT name, sql, config, status, started_at, ended_at, failure FROM "
-                          "jobs ORDER BY started_at";
+  const char *sql =
+      running_only
+          ? "SELECT name, sql, config, status, started_at, ended_at, failure, records_in, "
+            "records_out, late_rows, NULL FROM jobs WHERE status = 'RUNNING' ORDER BY started_at"
+          : "SELECT name, sql, config, status, started_at, ended_at, failure, records_in, "
+            "records_out, late_rows, printf('%.1f s', (julianday(coalesce(ended_at, "
+            "strftime('%Y-%m-%d %H:%M:%f', 'now'))) - julianday(started_at)) * 86400) FROM jobs "
+            "ORDER BY started_at";
   if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
     return fail(s->db, s->path, "cannot read", err);
   int rc = WEIR_OK;
   while (rc == WEIR_OK && sqlite3_step(q) == SQLITE_ROW) {
-    const char *cols[7];
-    for (int i = 0; i < 7; i++) cols[i] = (const char *)sqlite3_column_text(q, i);
+    const char *cols[11];
+    for (int i = 0; i < 11; i++) cols[i] = (const char *)sqlite3_column_text(q, i);
     rc = fn(arg, cols);
   }
   sqlite3_finalize(q);

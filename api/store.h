@@ -28,9 +28,11 @@ int weir__store_each_ddl(weir__store *s, int (*fn)(void *arg, const char *sql), 
 int weir__store_job_start(weir__store *s, const char *name, const char *sql, const char *config,
                           weir__err *err);
 int weir__store_job_end(weir__store *s, const char *name, const char *status, const char *failure,
+                        const int64_t *figures /* records in, out, late; or NULL */,
                         weir__err *err);
 /* Call fn with the columns name, sql, config, status, started_at,
- * ended_at, failure of every job (running_only: of the RUNNING ones). */
+ * ended_at, failure, records_in, records_out, late_rows, uptime of every
+ * job (running_only: of the RUNNING ones). */
 int weir__store_each_job(weir__store *s, int running_only,
                          int (*fn)(void *arg, const char *const *cols), void *arg, weir__err *err);
 

@@ -414,7 +414,9 @@ int weir_prepare_from(weir *db, const char *text, int nbyte, int offset, weir_st
     if (set_text_columns(st, "table name")) goto nomem;
     break;
   case STMT_SHOW_JOBS:
-    if (set_text_columns(st, "name,status,started,ended,last checkpoint,failure")) goto nomem;
+    if (set_text_columns(st, "name,status,started,uptime,last checkpoint,records in,records out,"
+                             "late rows,failure"))
+      goto nomem;
     break;
   case STMT_DESCRIBE:
     if (set_text_columns(st, "name,type,null,key,extras,watermark")) goto nomem;
@@ -519,7 +521,7 @@ static int show_job(void *arg, const char *const *cols) {
   const char *last = "";
   job_checkpoint_dir(st->db, cols[0], cols[2], dir, sizeof dir);
   if (dir[0] && weir__checkpoint_latest(dir, 0, 0, ck, sizeof ck)) last = strrchr(ck, '/') + 1;
-  const char *vals[6] = {cols[0], cols[3], cols[4], cols[5], last, cols[6]};
+  const char *vals[9] = {cols[0], cols[3], cols[4], cols[10], last, cols[7], cols[8], cols[9], cols[6]};
   return add_row(st, vals) ? WEIR_NOMEM : WEIR_OK;
 }
 
@@ -638,7 +640,9 @@ static int start_job(weir_stmt *st, weir__err *err) {
   char *name = st->job_name;
   size_t cap = sizeof st->job_name;
   const char *pn = weir__config_get(&db->cfg, "pipeline.name");
-  if (st->ast->kind == STMT_INSERT && pn && *pn)
+  if (st->ast->job.n > 0)
+    snprintf(name, cap, "%.*s", st->ast->job.n, st->ast->job.p);
+  else if (st->ast->kind == STMT_INSERT && pn && *pn)
     snprintf(name, cap, "%s", pn);
   else
     snprintf(name, cap, "%s-%d", st->ast->kind == STMT_INSERT ? "insert" : "query", ++db->job_seq);
@@ -658,7 +662,7 @@ static int start_job(weir_stmt *st, weir__err *err) {
   if (rc && st->job_recorded) {
     weir__err ignored;
     weir__err_clear(&ignored);
-    weir__store_job_end(&db->store, name, "FAILED", err->msg, &ignored);
+    weir__store_job_end(&db->store, name, "FAILED", err->msg, NULL, &ignored);
     st->job_recorded = 0;
   }
   return rc;
@@ -780,10 +784,17 @@ int weir_step(weir_stmt *st) {
     /* The job's end, in the catalog (a crash leaves it RUNNING). */
     weir__err serr;
     weir__err_clear(&serr);
+    weir__job_stats js;
+    int64_t fig[3] = {0, 0, 0};
+    if (st->job) {
+      weir__job_stats_get(st->job, &js);
+      fig[0] = js.rows_read, fig[1] = js.rows_written, fig[2] = js.late_dropped;
+    }
     if (st->job_recorded &&
         weir__store_job_end(&db->store, st->job_name,
                             rc == WEIR_DONE ? "FINISHED" : rc == WEIR_INTERRUPT ? "CANCELED" : "FAILED",
-                            rc == WEIR_DONE || rc == WEIR_INTERRUPT ? NULL : err.msg, &serr) &&
+                            rc == WEIR_DONE || rc == WEIR_INTERRUPT ? NULL : err.msg,
+                            st->job ? fig : NULL, &serr) &&
         rc == WEIR_DONE) {
       err = serr;
       rc = serr.code;

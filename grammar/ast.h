@@ -180,6 +180,7 @@ struct weir__ast_stmt {
   char *key, *value;        /* SET / RESET */
   int key_off, value_off;
   weir__ast_stmt *inner;    /* EXPLAIN */
+  weir__tok job;            /* CREATE JOB name AS INSERT ...: the job's name */
 };
 
 /* The parse state: Lemon's extra context and the builders' arena. */

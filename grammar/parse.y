@@ -37,7 +37,7 @@ static const weir__tok no_tok = {NULL, 0, -1};
 
 %token ID STRING INTEGER FLOAT SEMI.
 
-%fallback ID SOURCE SINK WATERMARK ENFORCED KEY TABLES JOBS PLAN LOCAL ZONE TIME
+%fallback ID SOURCE SINK WATERMARK ENFORCED KEY TABLES JOB JOBS PLAN LOCAL ZONE TIME
   TIMESTAMP DATE FILTER RESET SHOW DESCRIBE EXPLAIN IF EXISTS TRY_CAST PRIMARY
   ESCAPE ALL.
 
@@ -134,6 +134,8 @@ cmd(A) ::= query(X). { A = X; }
 %type query {weir__ast_stmt*}
 query(A) ::= select(S). { A = weir__ast_stmt_select(ps, S); }
 query(A) ::= INSERT(K) INTO nm(N) select(S). { A = weir__ast_stmt_insert(ps, K, N, S); }
+cmd(A) ::= CREATE(K) JOB nm(J) AS INSERT INTO nm(N) select(S).
+  { A = weir__ast_stmt_insert(ps, K, N, S); A->job = J; }
 
 cmd(A) ::= SET(K) STRING(X) EQ STRING(Y). { A = weir__ast_stmt_set(ps, STMT_SET, K, X, Y); }
 cmd(A) ::= SET(K). { A = weir__ast_stmt_set(ps, STMT_SET, K, no_tok, no_tok); }

@@ -1,7 +1,7 @@
 /*
  * test_catalog.c -- the catalog in a state directory: tables survive
  * reopening (and DROP TABLE does too), SHOW JOBS lists every INSERT job
- * with its status and failure, a job left RUNNING by a dead process is
+ * (CREATE JOB names one) with its status, figures and failure, a job left RUNNING by a dead process is
  * resumed by weir_resume, and a catalog statement that no longer runs
  * makes weir_open fail with a message naming it.
  */
@@ -66,7 +66,7 @@ static void test_show_jobs(void **state) {
   (void)state;
   weir *db;
   assert_int_equal(weir_open(dir, &db), WEIR_OK);
-  exec_ok(db, "SET 'pipeline.name' = 'copy'; INSERT INTO b SELECT x FROM a;");
+  exec_ok(db, "CREATE JOB copy AS INSERT INTO b SELECT x FROM a;");
   char *err = NULL;
   /* A job that fails: its sink cannot be opened. */
   assert_int_equal(weir_exec(db,
@@ -78,6 +78,7 @@ static void test_show_jobs(void **state) {
   weir_free(err);
   exec_ok(db, "SHOW JOBS");
   assert_non_null(strstr(out, "copy|FINISHED|"));
+  assert_non_null(strstr(out, "|10|10|0|NULL\n")); /* records in, out, late; no failure */
   assert_non_null(strstr(out, "broken|FAILED|"));
   assert_non_null(strstr(out, "cannot open"));
   weir_close(db);
