@@ -418,6 +418,9 @@ int weir_prepare_from(weir *db, const char *text, int nbyte, int offset, weir_st
                              "late rows,failure"))
       goto nomem;
     break;
+  case STMT_DESCRIBE_JOB:
+    if (set_text_columns(st, "property,value")) goto nomem;
+    break;
   case STMT_DESCRIBE:
     if (set_text_columns(st, "name,type,null,key,extras,watermark")) goto nomem;
     break;
@@ -525,6 +528,46 @@ static int show_job(void *arg, const char *const *cols) {
   return add_row(st, vals) ? WEIR_NOMEM : WEIR_OK;
 }
 
+/* DESCRIBE JOB: the job's record as property/value rows. */
+typedef struct describe_job_arg {
+  weir_stmt *st;
+  weir__tok name;
+  int found;
+} describe_job_arg;
+
+static int describe_job(void *arg, const char *const *cols) {
+  describe_job_arg *d = arg;
+  if (strlen(cols[0]) != (size_t)d->name.n || strncasecmp(cols[0], d->name.p, (size_t)d->name.n))
+    return WEIR_OK;
+  d->found = 1;
+  char dir[4096], ck[4096], opts[4096];
+  /* The options on one line: "k=v; k=v". */
+  size_t o = 0;
+  for (const char *p = cols[2]; *p && o + 3 < sizeof opts; p++) {
+    if (*p != '\n') {
+      opts[o++] = *p;
+    } else if (p[1]) {
+      opts[o++] = ';';
+      opts[o++] = ' ';
+    }
+  }
+  opts[o] = 0;
+  const char *last = NULL;
+  job_checkpoint_dir(d->st->db, cols[0], cols[2], dir, sizeof dir);
+  if (dir[0] && weir__checkpoint_latest(dir, 0, 0, ck, sizeof ck)) last = ck;
+  const char *props[][2] = {
+      {"name", cols[0]},          {"status", cols[3]},       {"statement", cols[1]},
+      {"options", opts},          {"started", cols[4]},      {"ended", cols[5]},
+      {"uptime", cols[10]},       {"last checkpoint", last}, {"checkpoint directory", dir[0] ? dir : NULL},
+      {"records in", cols[7]},    {"records out", cols[8]},  {"late rows", cols[9]},
+      {"failure", cols[6]},
+  };
+  for (int i = 0; i < WEIR_ARRAY_LEN(props); i++) {
+    if (add_row(d->st, props[i])) return WEIR_NOMEM;
+  }
+  return WEIR_OK;
+}
+
 /* Run a statement that does not start a job; fills err on failure. */
 static int run_simple(weir_stmt *st, weir__err *err) {
   weir *db = st->db;
@@ -576,6 +619,15 @@ static int run_simple(weir_stmt *st, weir__err *err) {
       return err->code;
     }
     return WEIR_OK;
+  case STMT_DESCRIBE_JOB: {
+    describe_job_arg d = {st, a->name, 0};
+    int rc = weir__store_each_job(&db->store, 0, describe_job, &d, err);
+    if (rc == WEIR_NOMEM && err->code == WEIR_OK) weir__err_nomem(err);
+    if (!rc && !d.found)
+      rc = weir__err_set(err, WEIR_NOTFOUND, a->name.off, "unknown job '%.*s' (SHOW JOBS lists them)",
+                         a->name.n, a->name.p);
+    return rc;
+  }
   case STMT_SHOW_JOBS: {
     int rc = weir__store_each_job(&db->store, 0, show_job, st, err);
     if (rc == WEIR_NOMEM && err->code == WEIR_OK) weir__err_nomem(err);

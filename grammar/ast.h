@@ -165,6 +165,7 @@ typedef enum weir__stmt_kind {
   STMT_RESET, /* key; NULL = all */
   STMT_SHOW_TABLES,
   STMT_SHOW_JOBS,
+  STMT_DESCRIBE_JOB,
   STMT_DESCRIBE,
   STMT_EXPLAIN
 } weir__stmt_kind;

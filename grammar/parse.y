@@ -144,6 +144,7 @@ cmd(A) ::= RESET(K). { A = weir__ast_stmt_set(ps, STMT_RESET, K, no_tok, no_tok)
 cmd(A) ::= SHOW(K) TABLES. { A = weir__ast_stmt_new(ps, STMT_SHOW_TABLES, K); }
 cmd(A) ::= SHOW(K) JOBS. { A = weir__ast_stmt_new(ps, STMT_SHOW_JOBS, K); }
 cmd(A) ::= DESCRIBE(K) nm(N). { A = weir__ast_stmt_new(ps, STMT_DESCRIBE, K); weir__ast_stmt_name(A, N, 0); }
+cmd(A) ::= DESCRIBE(K) JOB nm(N). { A = weir__ast_stmt_new(ps, STMT_DESCRIBE_JOB, K); weir__ast_stmt_name(A, N, 0); }
 cmd(A) ::= EXPLAIN(K) query(X). { A = weir__ast_stmt_explain(ps, K, X); }
 cmd(A) ::= EXPLAIN(K) PLAN FOR query(X). { A = weir__ast_stmt_explain(ps, K, X); }
 

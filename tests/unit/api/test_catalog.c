@@ -82,10 +82,18 @@ static void test_show_jobs(void **state) {
   assert_non_null(strstr(out, "broken|FAILED|"));
   assert_non_null(strstr(out, "cannot open"));
   weir_close(db);
-  /* And after reopening. */
+  /* And after reopening; DESCRIBE JOB gives one job's record. */
   assert_int_equal(weir_open(dir, &db), WEIR_OK);
   exec_ok(db, "SHOW JOBS");
   assert_non_null(strstr(out, "copy|FINISHED|"));
+  exec_ok(db, "DESCRIBE JOB broken");
+  assert_non_null(strstr(out, "status|FAILED\n"));
+  assert_non_null(strstr(out, "statement|INSERT INTO bad SELECT x FROM a\n"));
+  assert_non_null(strstr(out, "failure|"));
+  assert_non_null(strstr(out, "cannot open"));
+  assert_int_equal(weir_exec(db, "DESCRIBE JOB nope", NULL, NULL, &err), WEIR_NOTFOUND);
+  assert_non_null(strstr(err, "unknown job 'nope'"));
+  weir_free(err);
   weir_close(db);
 }
 
