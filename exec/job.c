@@ -1255,6 +1255,14 @@ int weir__job_run(weir__job *job, weir__err *err) {
       *err = job->err;
       return job->err.code;
     }
+    /* An interrupt wins over rows still waiting to be read, so that it
+     * stops a query whose rows keep coming. */
+    if (job->state != JOB_FINISHED && job->interrupt &&
+        atomic_load_explicit(job->interrupt, memory_order_relaxed)) {
+      job_cancel(job);
+      join_all(job);
+      return WEIR_INTERRUPT;
+    }
     if (job->collect && weir__op_collect_pending(job->collect)) return WEIR_ROW;
     if (job->state == JOB_FINISHED) return WEIR_DONE;
     uint64_t seq = weir__doorbell_seq(&job->api_bell);
