@@ -51,6 +51,20 @@ int weir__store_open(weir__store *s, const char *state_dir, weir__err *err) {
       "INTEGER, records_out INTEGER, late_rows INTEGER);";
   if (sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)
     return fail(s->db, s->path, "cannot create its tables", err);
+  /* A catalog made before the figures were kept: add their columns. */
+  static const char *const added[] = {"records_in", "records_out", "late_rows"};
+  for (int i = 0; i < WEIR_ARRAY_LEN(added); i++) {
+    char sql[160];
+    sqlite3_stmt *q;
+    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('jobs') WHERE name = '%s'", added[i]);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+      return fail(s->db, s->path, "cannot read its tables", err);
+    int have = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    snprintf(sql, sizeof sql, "ALTER TABLE jobs ADD COLUMN %s INTEGER", added[i]);
+    if (!have && sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+      return fail(s->db, s->path, "cannot update its tables", err);
+  }
   return WEIR_OK;
 }
 
@@ -83,9 +97,10 @@ int weir__store_each_ddl(weir__store *s, int (*fn)(void *arg, const char *sql), 
   sqlite3_stmt *q;
   if (sqlite3_prepare_v2(s->db, "SELECT sql FROM ddl ORDER BY seq", -1, &q, NULL) != SQLITE_OK)
     return fail(s->db, s->path, "cannot read", err);
-  int rc = WEIR_OK, step;
+  int rc = WEIR_OK, step = SQLITE_DONE;
   while (rc == WEIR_OK && (step = sqlite3_step(q)) == SQLITE_ROW)
     rc = fn(arg, (const char *)sqlite3_column_text(q, 0));
+  if (rc == WEIR_OK && step != SQLITE_DONE) rc = fail(s->db, s->path, "cannot read", err);
   sqlite3_finalize(q);
   return rc;
 }
@@ -99,6 +114,16 @@ int weir__store_job_start(weir__store *s, const char *name, const char *sql, con
              "sql = excluded.sql, config = excluded.config, status = 'RUNNING', started_at = "
              "excluded.started_at, ended_at = NULL, failure = NULL",
              3, p, err);
+}
+
+int weir__store_job_exists(weir__store *s, const char *name) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM jobs WHERE name = ?1", -1, &q, NULL) != SQLITE_OK)
+    return 0;
+  sqlite3_bind_text(q, 1, name, -1, SQLITE_TRANSIENT);
+  int found = sqlite3_step(q) == SQLITE_ROW;
+  sqlite3_finalize(q);
+  return found;
 }
 
 int weir__store_job_end(weir__store *s, const char *name, const char *status, const char *failure,
@@ -127,12 +152,13 @@ int weir__store_each_job(weir__store *s, int running_only,
             "ORDER BY started_at";
   if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
     return fail(s->db, s->path, "cannot read", err);
-  int rc = WEIR_OK;
-  while (rc == WEIR_OK && sqlite3_step(q) == SQLITE_ROW) {
+  int rc = WEIR_OK, step = SQLITE_DONE;
+  while (rc == WEIR_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
     const char *cols[11];
     for (int i = 0; i < 11; i++) cols[i] = (const char *)sqlite3_column_text(q, i);
     rc = fn(arg, cols);
   }
+  if (rc == WEIR_OK && step != SQLITE_DONE) rc = fail(s->db, s->path, "cannot read", err);
   sqlite3_finalize(q);
   return rc;
 }

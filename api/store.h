@@ -27,6 +27,8 @@ int weir__store_each_ddl(weir__store *s, int (*fn)(void *arg, const char *sql), 
  * FAILED (failure: the message) or CANCELED. */
 int weir__store_job_start(weir__store *s, const char *name, const char *sql, const char *config,
                           weir__err *err);
+/* Is there a job of that name (in any status)? */
+int weir__store_job_exists(weir__store *s, const char *name);
 int weir__store_job_end(weir__store *s, const char *name, const char *status, const char *failure,
                         const int64_t *figures /* records in, out, late; or NULL */,
                         weir__err *err);

@@ -18,7 +18,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <strings.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -32,6 +35,7 @@ struct weir {
   char *state_dir;
   weir__store store; /* the catalog (in the state directory, or in memory) */
   int replaying;     /* replaying the catalog: do not record again */
+  int lock_fd;       /* holds the state directory's lock (-1: none) */
   weir__catalog cat;
   weir__config cfg;
   weir__err err;
@@ -159,6 +163,7 @@ int weir_open(const char *state_dir, weir **out) {
   if (!db) return WEIR_NOMEM;
   weir__catalog_init(&db->cat);
   weir__err_clear(&db->err);
+  db->lock_fd = -1;
   *out = db;
   if (state_dir) {
     db->state_dir = weir__strdup(state_dir);
@@ -184,6 +189,19 @@ int weir_open(const char *state_dir, weir **out) {
   }
   weir__err e;
   weir__err_clear(&e);
+  if (state_dir) {
+    /* One process per state directory: a second one would take the first
+     * one's running jobs for crashed ones.  The lock goes with the process,
+     * however it ends. */
+    char lock[4096];
+    snprintf(lock, sizeof lock, "%s/lock", state_dir);
+    db->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (db->lock_fd < 0 || flock(db->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      weir__err_set(&e, WEIR_IOERR, -1, "state directory '%s' is in use by another weir process%s%s",
+                    state_dir, db->lock_fd < 0 ? ": " : "", db->lock_fd < 0 ? strerror(errno) : "");
+      return set_error(db, NULL, &e);
+    }
+  }
   if (weir__store_open(&db->store, state_dir, &e)) return set_error(db, NULL, &e);
   /* The tables of earlier sessions, in the order they were made. */
   db->replaying = 1;
@@ -202,6 +220,7 @@ int weir_close(weir *db) {
   while (db->stmts.n) weir_finalize(db->stmts.v[db->stmts.n - 1]);
   weir__ptrvec_free(&db->stmts);
   weir__store_close(&db->store);
+  if (db->lock_fd >= 0) close(db->lock_fd); /* releases the lock */
   weir__catalog_free(&db->cat);
   weir__config_free(&db->cfg);
   weir__free(db->state_dir);
@@ -696,8 +715,12 @@ static int start_job(weir_stmt *st, weir__err *err) {
     snprintf(name, cap, "%.*s", st->ast->job.n, st->ast->job.p);
   else if (st->ast->kind == STMT_INSERT && pn && *pn)
     snprintf(name, cap, "%s", pn);
+  else if (st->ast->kind == STMT_INSERT)
+    do /* insert-N: the first N no job in the catalog has (earlier sessions' included) */
+      snprintf(name, cap, "insert-%d", ++db->job_seq);
+    while (weir__store_job_exists(&db->store, name));
   else
-    snprintf(name, cap, "%s-%d", st->ast->kind == STMT_INSERT ? "insert" : "query", ++db->job_seq);
+    snprintf(name, cap, "query-%d", ++db->job_seq);
   if (st->ast->kind == STMT_INSERT) {
     /* The job in the catalog: what it runs and with which options. */
     char *sql = weir__strndup(st->sql + st->ast->off, (size_t)(st->ast->end - st->ast->off));
@@ -1031,8 +1054,15 @@ static int resume_one(weir *db, const char *name, const char *sql, const char *c
     fprintf(stderr, "[INFO] resuming job '%s' from %s\n", name, have ? ck : "its start");
     char *msg = NULL;
     rc = weir_exec(db, sql, NULL, NULL, &msg);
-    if (rc) weir__err_set(err, rc, -1, "job '%s': %s", name, msg ? msg : weir_errstr(rc));
+    if (rc) weir__err_force(err, rc, -1, "job '%s': %s", name, msg ? msg : weir_errstr(rc));
     weir_free(msg);
+  }
+  if (rc && rc != WEIR_INTERRUPT) {
+    /* Failed, perhaps before it could start (an option or a table that is
+     * gone): never try it again. */
+    weir__err ignored;
+    weir__err_clear(&ignored);
+    weir__store_job_end(&db->store, name, "FAILED", err->msg, NULL, &ignored);
   }
   weir__config_free(&db->cfg);
   db->cfg = saved;
@@ -1048,9 +1078,16 @@ int weir_resume(weir *db, char **errmsg) {
   memset(&c, 0, sizeof c);
   int rc = weir__store_each_job(&db->store, 1, collect_crashed, &c, &err);
   if (rc == WEIR_NOMEM && err.code == WEIR_OK) weir__err_nomem(&err);
-  for (int i = 0; !rc && i < c.rows.n; i++) {
+  /* Every job gets its chance; the first failure is reported. */
+  for (int i = 0; i < c.rows.n && rc != WEIR_INTERRUPT; i++) {
     char **row = c.rows.v[i];
-    rc = resume_one(db, row[0], row[1], row[2], &err);
+    weir__err e;
+    weir__err_clear(&e);
+    int r = resume_one(db, row[0], row[1], row[2], &e);
+    if (r && !rc) {
+      rc = r;
+      err = e;
+    }
   }
   for (int i = 0; i < c.rows.n; i++) {
     char **row = c.rows.v[i];

@@ -93,8 +93,9 @@ typedef struct weir_stmt weir_stmt; /* a prepared statement */
  *   out:       receives the new handle; set to NULL on failure except for
  *              errors after allocation, where a handle carrying the error
  *              message is returned and must still be closed.
- * Returns WEIR_OK, WEIR_NOMEM, WEIR_IOERR (state_dir cannot be created, or
- * its catalog cannot be opened), an error of a recorded statement that no
+ * Returns WEIR_OK, WEIR_NOMEM, WEIR_IOERR (state_dir cannot be created, its
+ * catalog cannot be opened, or another engine -- in this or another
+ * process -- has it open: one engine per state directory), an error of a recorded statement that no
  * longer runs (the message names it), or WEIR_MISUSE (out is NULL).
  */
 WEIR_API int weir_open(const char *state_dir, weir **out);
@@ -112,7 +113,9 @@ WEIR_API int weir_open(const char *state_dir, weir **out);
  * as if the process had never died (DESIGN section 8).
  *   errmsg: if not NULL, receives the first failure's message (free with
  *           weir_free), or NULL.
- * Returns WEIR_OK (also when there is nothing to resume), the failing
+ * A job that fails, also before it could start (a table it reads is gone),
+ * is marked FAILED and not tried again; the others still run.
+ * Returns WEIR_OK (also when there is nothing to resume), the first failing
  * job's error code, WEIR_INTERRUPT, or WEIR_MISUSE (db is NULL).  An
  * engine without a state directory has nothing to resume.
  */

@@ -218,12 +218,14 @@ int main(int argc, char **argv) {
     shell_install_sigint(0);
     char *msg = NULL;
     int rc = weir_resume(sh.db, &msg);
-    if (rc != WEIR_OK) {
-      fprintf(stderr, "weir: %s\n", msg ? msg : weir_errstr(rc));
-      weir_free(msg);
+    if (rc == WEIR_INTERRUPT) {
       weir_close(sh.db);
-      return rc == WEIR_INTERRUPT ? 130 : 1;
+      return 130;
     }
+    /* A job that cannot be resumed is marked FAILED (SHOW JOBS); the
+     * session goes on. */
+    if (rc != WEIR_OK) fprintf(stderr, "[WARN] %s\n", msg ? msg : weir_errstr(rc));
+    weir_free(msg);
   }
   if (file || command) {
     shell_install_sigint(0);

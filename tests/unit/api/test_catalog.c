@@ -138,6 +138,57 @@ static void test_resume_runs_crashed_jobs(void **state) {
   sqlite3_close(s);
 }
 
+/* One process (one engine) per state directory at a time. */
+static void test_state_dir_is_locked(void **state) {
+  (void)state;
+  weir *a, *b;
+  assert_int_equal(weir_open(dir, &a), WEIR_OK);
+  assert_int_equal(weir_open(dir, &b), WEIR_IOERR);
+  assert_non_null(strstr(weir_errmsg(b), "in use by another weir process"));
+  weir_close(b);
+  weir_close(a);
+  assert_int_equal(weir_open(dir, &b), WEIR_OK); /* free again */
+  weir_close(b);
+}
+
+/* Default job names do not repeat across sessions; a crashed job that can
+ * no longer run is marked FAILED, and the other ones still resume. */
+static void test_names_and_failed_resumes(void **state) {
+  (void)state;
+  weir *db;
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(weir_open(dir, &db), WEIR_OK);
+    exec_ok(db, "INSERT INTO b SELECT x FROM a;");
+    weir_close(db);
+  }
+  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  exec_ok(db, "SHOW JOBS");
+  assert_non_null(strstr(out, "insert-1|FINISHED|"));
+  assert_non_null(strstr(out, "insert-2|FINISHED|"));
+  weir_close(db);
+  char cat[1024];
+  snprintf(cat, sizeof cat, "%s/catalog.db", dir);
+  sqlite3 *s;
+  assert_int_equal(sqlite3_open(cat, &s), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(s,
+                                "INSERT INTO jobs (name, sql, config, status) VALUES "
+                                "('lost', 'INSERT INTO nowhere SELECT x FROM a', '', 'RUNNING'),"
+                                "('fine', 'INSERT INTO b SELECT x FROM a', '', 'RUNNING')",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(s);
+  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  char *err = NULL;
+  assert_int_not_equal(weir_resume(db, &err), WEIR_OK);
+  assert_non_null(strstr(err, "job 'lost'"));
+  weir_free(err);
+  exec_ok(db, "SHOW JOBS");
+  assert_non_null(strstr(out, "lost|FAILED|"));
+  assert_non_null(strstr(out, "fine|FINISHED|"));
+  assert_int_equal(weir_resume(db, &err), WEIR_OK); /* nothing left */
+  weir_close(db);
+}
+
 /* A recorded statement that no longer runs: weir_open says which. */
 static void test_broken_catalog_is_reported(void **state) {
   (void)state;
@@ -174,6 +225,8 @@ int main(void) {
       cmocka_unit_test(test_tables_survive_reopening),
       cmocka_unit_test(test_show_jobs),
       cmocka_unit_test(test_resume_runs_crashed_jobs),
+      cmocka_unit_test(test_state_dir_is_locked),
+      cmocka_unit_test(test_names_and_failed_resumes),
       cmocka_unit_test(test_broken_catalog_is_reported),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
