@@ -301,6 +301,11 @@ int weir__keyed_read(weir__snap_reader *r, weir__op *op, weir__ktable *kt, size_
 int weir__restore_owns(const weir__op *op, uint64_t kg, int maxpar);
 /* Load the file that old subtask `subtask` wrote. */
 int weir__restore_open(const weir__restore *rs, int subtask, weir__snap_reader *r, weir__err *err);
+/* Does op need old subtask `subtask`'s file?  At the same parallelism only
+ * its own: its key groups are all there. */
+int weir__restore_needs(const weir__restore *rs, const weir__op *op, int subtask);
+/* The first u64 of old subtask `subtask`'s file (a position, a count). */
+int weir__restore_u64(const weir__restore *rs, int subtask, uint64_t *v, weir__err *err);
 /* Sources whose split i of p produces items i, i + p, i + 2p, ... (the
  * Nexmark and datagen generators): restore this subtask's next item, and,
  * at another parallelism, the old positions to skip what was produced. */
@@ -325,6 +330,20 @@ int weir__op_checkpointing(const weir__op *op);
 const char *weir__op_job_name(const weir__op *op);
 /* The job's run lineage (new per fresh start, kept across restores). */
 const char *weir__op_job_run(const weir__op *op);
+/* Rows-per-second pacing of a source subtask (datagen, 'scan.rows-per-
+ * second' of file): the rate of all subtasks together, shared evenly. */
+typedef struct weir__pacer {
+  double ns_per_row; /* of this subtask; 0 = unpaced */
+  int64_t start_ns, emitted;
+} weir__pacer;
+/* Start pacing now (again, after a restore); rows_per_second 0 = unpaced. */
+void weir__pacer_start(weir__pacer *p, int64_t rows_per_second, int nsubtasks);
+/* How many rows op may emit now, at most limit; 0 when none is due yet,
+ * with op->resume_ns set to when the next one is.  count: rows emitted. */
+int64_t weir__pacer_due(weir__pacer *p, weir__op *op, int64_t limit);
+static inline void weir__pacer_count(weir__pacer *p, int n) { p->emitted += n; }
+/* CLOCK_MONOTONIC in ns. */
+int64_t weir__mono_ns(void);
 /* The job's number of key groups (pipeline.max-parallelism). */
 int weir__op_max_parallelism(const weir__op *op);
 

@@ -107,16 +107,42 @@ static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *er
 static int restore_job(weir__job *job, const char *path, weir__err *err);
 static void op_uid(const weir__job *job, const weir__op *op, char *buf, size_t n);
 
+/* The id of a checkpoint directory's name "chk-<id>"; 0 for any other name. */
+static long long checkpoint_id(const char *name) {
+  return strncmp(name, "chk-", 4) ? 0 : atoll(name + 4);
+}
+
 static int64_t now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t now_ns(void) {
+int64_t weir__mono_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t now_ns(void) { return weir__mono_ns(); }
+
+void weir__pacer_start(weir__pacer *p, int64_t rows_per_second, int nsubtasks) {
+  p->ns_per_row = rows_per_second > 0 ? 1e9 * (double)(nsubtasks > 0 ? nsubtasks : 1) /
+                                            (double)rows_per_second
+                                      : 0;
+  p->start_ns = weir__mono_ns();
+  p->emitted = 0;
+}
+
+int64_t weir__pacer_due(weir__pacer *p, weir__op *op, int64_t limit) {
+  if (p->ns_per_row <= 0) return limit;
+  /* Only the rows due by now; then sleep until the next one is. */
+  int64_t due = (int64_t)((double)(weir__mono_ns() - p->start_ns) / p->ns_per_row) + 1 - p->emitted;
+  if (due <= 0) {
+    op->resume_ns = p->start_ns + (int64_t)((double)p->emitted * p->ns_per_row);
+    return 0;
+  }
+  return due < limit ? due : limit;
 }
 
 /* ---- operator plumbing ----------------------------------------------------------- */
@@ -921,7 +947,7 @@ static void retain(weir__job *job, int64_t id) {
   struct dirent *de;
   char dir[4096];
   while ((de = readdir(d))) {
-    long long k = strncmp(de->d_name, "chk-", 4) ? 0 : atoll(de->d_name + 4);
+    long long k = checkpoint_id(de->d_name);
     if (k <= 0 || k > id - job->ckpt_retained) continue;
     snprintf(dir, sizeof dir, "%s/chk-%lld", job->ckpt_dir, k);
     weir__remove_tree(dir);
@@ -1105,7 +1131,7 @@ static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *er
   DIR *d = opendir(job->ckpt_dir);
   struct dirent *de;
   while (d && (de = readdir(d))) {
-    long long k = strncmp(de->d_name, "chk-", 4) ? 0 : atoll(de->d_name + 4);
+    long long k = checkpoint_id(de->d_name);
     if (k > job->ckpt_base) job->ckpt_base = k;
   }
   if (d) closedir(d);
@@ -1315,7 +1341,7 @@ int weir__checkpoint_latest(const char *jobdir, int64_t only, int64_t above, cha
   struct dirent *de;
   while ((de = readdir(d))) {
     char meta[4096];
-    long long k = strncmp(de->d_name, "chk-", 4) ? 0 : atoll(de->d_name + 4);
+    long long k = checkpoint_id(de->d_name);
     if (k <= 0 || (k != only && k <= above)) continue;
     snprintf(meta, sizeof meta, "%s/%s/_metadata", jobdir, de->d_name);
     if (k > best && access(meta, F_OK) == 0) best = k;

@@ -163,6 +163,18 @@ int weir__restore_open(const weir__restore *rs, int subtask, weir__snap_reader *
   return weir__snap_load(r, path, err);
 }
 
+int weir__restore_needs(const weir__restore *rs, const weir__op *op, int subtask) {
+  return rs->old_parallelism != op->nsubtasks || subtask == op->subtask;
+}
+
+int weir__restore_u64(const weir__restore *rs, int subtask, uint64_t *v, weir__err *err) {
+  weir__snap_reader r;
+  int rc = weir__restore_open(rs, subtask, &r, err);
+  if (!rc) rc = weir__snap_get_u64(&r, v, err);
+  weir__snap_close(&r);
+  return rc;
+}
+
 /* ---- interleaved source positions ------------------------------------------------------- */
 
 int weir__interleaved_restore(weir__op *op, const weir__restore *rs, int64_t *next,
@@ -173,11 +185,8 @@ int weir__interleaved_restore(weir__op *op, const weir__restore *rs, int64_t *ne
   if (!old) return weir__err_nomem(err);
   int rc = WEIR_OK;
   for (int sub = 0; !rc && sub < p; sub++) {
-    weir__snap_reader r;
     uint64_t v = 0;
-    rc = weir__restore_open(rs, sub, &r, err);
-    if (!rc) rc = weir__snap_get_u64(&r, &v, err);
-    weir__snap_close(&r);
+    rc = weir__restore_u64(rs, sub, &v, err);
     if (!rc && (v % (uint64_t)p) != (uint64_t)sub)
       rc = weir__err_set(err, WEIR_CORRUPT, -1, "checkpoint of %s: position %llu is not split %d's",
                          op->vt->name, (unsigned long long)v, sub);

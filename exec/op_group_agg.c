@@ -172,8 +172,7 @@ static int gagg_restore(weir__op *op, const weir__restore *rs) {
   const weir__pop *p = op->plan;
   int rc = WEIR_OK;
   for (int sub = 0; !rc && sub < rs->old_parallelism; sub++) {
-    /* At the same parallelism a subtask's key groups are all in its own file. */
-    if (rs->old_parallelism == op->nsubtasks && sub != op->subtask) continue;
+    if (!weir__restore_needs(rs, op, sub)) continue;
     weir__snap_reader r;
     uint64_t epoch;
     rc = weir__restore_open(rs, sub, &r, op->err);

@@ -44,11 +44,8 @@ static int limit_snapshot(weir__op *op, weir__snap_writer *w) {
 static int limit_restore(weir__op *op, const weir__restore *rs) {
   limit_op *l = (limit_op *)op;
   for (int sub = 0; sub < rs->old_parallelism; sub++) {
-    weir__snap_reader r;
     uint64_t seen = 0;
-    int rc = weir__restore_open(rs, sub, &r, op->err);
-    if (!rc) rc = weir__snap_get_u64(&r, &seen, op->err);
-    weir__snap_close(&r);
+    int rc = weir__restore_u64(rs, sub, &seen, op->err);
     if (rc) return rc;
     l->seen += (int64_t)seen;
   }

@@ -72,15 +72,11 @@ static int wm_snapshot(weir__op *op, weir__snap_writer *sw) {
  * them (a source split may now cover rows behind the others). */
 static int wm_restore(weir__op *op, const weir__restore *rs) {
   wm_op *w = (wm_op *)op;
-  int same = rs->old_parallelism == op->nsubtasks;
   int64_t wm = WEIR_WATERMARK_MAX;
   for (int sub = 0; sub < rs->old_parallelism; sub++) {
-    if (same && sub != op->subtask) continue;
-    weir__snap_reader r;
+    if (!weir__restore_needs(rs, op, sub)) continue;
     uint64_t v = 0;
-    int rc = weir__restore_open(rs, sub, &r, op->err);
-    if (!rc) rc = weir__snap_get_u64(&r, &v, op->err);
-    weir__snap_close(&r);
+    int rc = weir__restore_u64(rs, sub, &v, op->err);
     if (rc) return rc;
     if ((int64_t)v < wm) wm = (int64_t)v;
   }

@@ -326,8 +326,7 @@ static int wagg_restore(weir__op *op, const weir__restore *rs) {
   const weir__pop *p = op->plan;
   int rc = WEIR_OK, first = 1;
   for (int sub = 0; !rc && sub < rs->old_parallelism; sub++) {
-    /* At the same parallelism a subtask's key groups are all in its own file. */
-    if (rs->old_parallelism == op->nsubtasks && sub != op->subtask) continue;
+    if (!weir__restore_needs(rs, op, sub)) continue;
     weir__snap_reader r;
     if ((rc = weir__restore_open(rs, sub, &r, op->err))) {
       weir__snap_close(&r);

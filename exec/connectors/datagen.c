@@ -167,18 +167,10 @@ typedef struct datagen_src {
   int64_t rows;     /* total rows of all subtasks; -1 = unbounded */
   int64_t next;     /* next row number of this subtask */
   int64_t step;     /* the parallelism */
-  double ns_per_row; /* of this subtask; 0 = unpaced */
-  int64_t start_ns;
-  int64_t emitted;
+  weir__pacer pace;
   weir__chunk *out;
   weir__interleaved restored; /* restored at another parallelism: rows to skip */
 } datagen_src;
-
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* splitmix64: the PRNG of row i, column c. */
 static inline uint64_t mix(uint64_t z) {
@@ -197,7 +189,6 @@ static int dg_open(weir__op *op) {
   s->step = op->nsubtasks > 0 ? op->nsubtasks : 1;
   s->next = op->subtask;
   int64_t rps = weir__opt_int(t, datagen_opts, "rows-per-second");
-  s->ns_per_row = rps > 0 ? 1e9 * (double)s->step / (double)rps : 0;
   s->cols = weir__calloc((size_t)p->nproj + 1, sizeof(gen_col));
   s->out = weir__chunk_new(p->ncol, p->types, WEIR_CHUNK_CAP);
   if (!s->cols || !s->out) return weir__err_nomem(op->err);
@@ -229,7 +220,7 @@ static int dg_open(weir__op *op) {
     if ((v = field_opt(t, c, "end"))) weir__parse_int64(v, strlen(v), &b);
     if (b - a + 1 > 0 && (s->rows < 0 || b - a + 1 < s->rows)) s->rows = b - a + 1;
   }
-  s->start_ns = mono_ns();
+  weir__pacer_start(&s->pace, rps, (int)s->step);
   return WEIR_OK;
 }
 
@@ -279,16 +270,8 @@ static int dg_poll(weir__op *op) {
   datagen_src *s = (datagen_src *)op;
   weir__chunk *out = s->out;
   weir__chunk_reset(out);
-  int64_t limit = out->cap;
-  if (s->ns_per_row > 0) {
-    /* Only the rows that are due by now; then sleep until the next one is. */
-    int64_t due = (int64_t)((double)(mono_ns() - s->start_ns) / s->ns_per_row) + 1 - s->emitted;
-    if (due <= 0) {
-      op->resume_ns = s->start_ns + (int64_t)((double)(s->emitted) * s->ns_per_row);
-      return WEIR_OK;
-    }
-    if (due < limit) limit = due;
-  }
+  int64_t limit = weir__pacer_due(&s->pace, op, out->cap);
+  if (!limit) return WEIR_OK;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -303,7 +286,7 @@ static int dg_poll(weir__op *op) {
     s->next += s->step;
   }
   if (out->n == 0) return WEIR_DONE;
-  s->emitted += out->n;
+  weir__pacer_count(&s->pace, out->n);
   return weir__op_emit(op, out);
 }
 
@@ -314,12 +297,9 @@ static void dg_close(weir__op *op) {
   weir__chunk_free(s->out);
 }
 
-/* The subtask's position: its next row number and the rows emitted (for
- * pacing). */
+/* The subtask's position: its next row number. */
 static int dg_snapshot(weir__op *op, weir__snap_writer *w) {
-  datagen_src *s = (datagen_src *)op;
-  int rc = weir__snap_put_u64(w, (uint64_t)s->next, op->err);
-  return rc ? rc : weir__snap_put_u64(w, (uint64_t)s->emitted, op->err);
+  return weir__snap_put_u64(w, (uint64_t)((datagen_src *)op)->next, op->err);
 }
 
 /* Pacing starts afresh from the restored row. */

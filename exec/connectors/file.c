@@ -117,8 +117,7 @@ typedef struct file_src {
   int64_t split_start; /* offset where this subtask's records begin */
   int64_t remaining; /* bytes of this split not yet read */
   int64_t buf_off;   /* file offset of buf[0] */
-  double ns_per_row; /* 'scan.rows-per-second' of this subtask; 0 = unpaced */
-  int64_t pace_start_ns, emitted;
+  weir__pacer pace; /* 'scan.rows-per-second' */
   weir__chunk *out;
   int max_rows;
   weir__arena arena; /* header names */
@@ -126,11 +125,6 @@ typedef struct file_src {
 
 static int set_split(file_src *f, const struct stat *st);
 
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 static int read_header(file_src *f);
 
 static int src_open(weir__op *op) {
@@ -149,9 +143,7 @@ static int src_open(weir__op *op) {
   f->csv.quote = opt_char(t, "csv.quote-character", '"');
   f->csv.null_literal = weir__table_option(t, "csv.null-literal");
   f->line = 1;
-  int64_t rps = weir__opt_int(t, file_opts, "scan.rows-per-second");
-  f->ns_per_row = rps > 0 ? 1e9 * (double)(op->nsubtasks > 0 ? op->nsubtasks : 1) / (double)rps : 0;
-  f->pace_start_ns = mono_ns();
+  weir__pacer_start(&f->pace, weir__opt_int(t, file_opts, "scan.rows-per-second"), op->nsubtasks);
   f->max_rows = (int)weir__config_get_int(op->cfg, "table.exec.source.max-rows-per-chunk");
   if (f->max_rows <= 0 || f->max_rows > WEIR_CHUNK_CAP) f->max_rows = WEIR_CHUNK_CAP;
   weir__arena_init(&f->arena, 4096);
@@ -433,16 +425,8 @@ static int src_poll(weir__op *op) {
   file_src *f = (file_src *)op;
   weir__chunk *out = f->out;
   weir__chunk_reset(out);
-  int max_rows = f->max_rows;
-  if (f->ns_per_row > 0) {
-    /* Paced: only the rows due by now; then sleep until the next one is. */
-    int64_t due = (int64_t)((double)(mono_ns() - f->pace_start_ns) / f->ns_per_row) + 1 - f->emitted;
-    if (due <= 0) {
-      op->resume_ns = f->pace_start_ns + (int64_t)((double)f->emitted * f->ns_per_row);
-      return WEIR_OK;
-    }
-    if (due < max_rows) max_rows = (int)due;
-  }
+  int max_rows = (int)weir__pacer_due(&f->pace, op, f->max_rows);
+  if (!max_rows) return WEIR_OK;
   if (f->header && !f->header_done) {
     /* The header: the first line. */
     for (;;) {
@@ -479,7 +463,7 @@ static int src_poll(weir__op *op) {
     if (f->eof) return WEIR_DONE;
     if ((rc = refill(f))) return rc;
   }
-  f->emitted += out->n;
+  weir__pacer_count(&f->pace, out->n);
   return weir__op_emit(op, out);
 }
 
@@ -541,8 +525,9 @@ static int src_restore(weir__op *op, const weir__restore *rs) {
   f->remaining = (int64_t)end < 0 ? INT64_MAX : (int64_t)end - (int64_t)next;
   f->line = (int64_t)line;
   f->bom_checked = (int)bom || next > 0;
-  f->pace_start_ns = mono_ns(); /* pacing starts afresh */
-  f->emitted = 0;
+  /* Pacing starts afresh. */
+  weir__pacer_start(&f->pace, weir__opt_int(op->plan->table, file_opts, "scan.rows-per-second"),
+                    op->nsubtasks);
   if (header_done && !f->header_done) return read_header(f);
   f->header_done = (int)header_done;
   return WEIR_OK;

@@ -241,11 +241,7 @@ static inline int64_t adjusted(const nexmark_src *s, int64_t k) {
   return (k / s->group) * s->group + (k * 953) % s->group;
 }
 
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+static int64_t now_ns(void) { return weir__mono_ns(); }
 
 /* next_string(max) into arena: length uniform in [3, max - 1]; a space
  * with probability 1/13, else a-z; ends trimmed. */
