@@ -4,13 +4,19 @@
 #ifndef WEIR_API_STORE_H
 #define WEIR_API_STORE_H
 
+#include <pthread.h>
+
 #include "util/util.h"
 
 typedef struct sqlite3 sqlite3;
 
+/* The catalog is written by the engine's job threads too: every use of
+ * the connection holds mu (the functions below take it). */
 typedef struct weir__store {
   sqlite3 *db;
   char *path;
+  pthread_mutex_t mu;
+  int mu_init;
 } weir__store;
 
 /* Open STATE_DIR/catalog.db (created if absent), or an in-memory one when
@@ -31,10 +37,12 @@ int weir__store_job_start(weir__store *s, const char *name, const char *sql, con
 int weir__store_job_exists(weir__store *s, const char *name);
 int weir__store_job_end(weir__store *s, const char *name, const char *status, const char *failure,
                         const int64_t *figures /* records in, out, late; or NULL */,
+                        const char *watermark, const char *savepoint /* or NULL */,
                         weir__err *err);
 /* Call fn with the columns name, sql, config, status, started_at,
- * ended_at, failure, records_in, records_out, late_rows, uptime of every
- * job (running_only: of the RUNNING ones). */
+ * ended_at, failure, records_in, records_out, late_rows, uptime,
+ * watermark, savepoint of every job (running_only: of the RUNNING ones).
+ * fn must not use the store. */
 int weir__store_each_job(weir__store *s, int running_only,
                          int (*fn)(void *arg, const char *const *cols), void *arg, weir__err *err);
 

@@ -25,56 +25,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "api/store.h"
+#include "api/apiInt.h"
 #include "exec/exec.h"
 #include "grammar/ast.h"
 #include "planner/planner.h"
 #include "util/util.h"
-
-struct weir {
-  char *state_dir;
-  weir__store store; /* the catalog (in the state directory, or in memory) */
-  int replaying;     /* replaying the catalog: do not record again */
-  int lock_fd;       /* holds the state directory's lock (-1: none) */
-  weir__catalog cat;
-  weir__config cfg;
-  weir__err err;
-  char msgbuf[WEIR_ERRMSG_MAX + 64];
-  _Atomic int interrupt; /* set by weir_interrupt, from any thread or a signal handler */
-  weir__ptrvec stmts; /* statements not yet finalized */
-  int job_seq;
-  /* Where the last statement of a script started: line/column cache. */
-  const char *lc_text;
-  int lc_off, lc_line, lc_col;
-};
-
-enum { ST_READY, ST_RUNNING, ST_DONE, ST_FAILED };
-
-struct weir_stmt {
-  weir *db;
-  char *sql; /* the statement's text, NUL-terminated */
-  int len;
-  int base_off, base_line, base_col; /* where it starts in the caller's text */
-  weir__arena arena;                /* AST and logical plan */
-  weir__ast_stmt *ast;
-  int state;
-  int ncol;
-  char **names;
-  int *types;
-  /* results materialized at the first step */
-  weir__chunk *rows;
-  int next_row;
-  /* queries and inserts */
-  weir__lplan *lplan;
-  weir__pplan *plan;
-  weir__job *job;
-  char job_name[256];
-  int job_recorded; /* an INSERT job in the catalog */
-  /* the current row */
-  const weir__chunk *cur;
-  int cur_row;
-  weir__sb *text; /* per column, for weir_column_text */
-};
 
 /* ---- errors --------------------------------------------------------------- */
 
@@ -163,6 +118,7 @@ int weir_open(const char *state_dir, weir **out) {
   if (!db) return WEIR_NOMEM;
   weir__catalog_init(&db->cat);
   weir__err_clear(&db->err);
+  pthread_mutex_init(&db->jobs_mu, NULL);
   db->lock_fd = -1;
   *out = db;
   if (state_dir) {
@@ -217,6 +173,7 @@ int weir_open(const char *state_dir, weir **out) {
 
 int weir_close(weir *db) {
   if (!db) return WEIR_OK;
+  weir__bgjob_close_all(db);
   while (db->stmts.n) weir_finalize(db->stmts.v[db->stmts.n - 1]);
   weir__ptrvec_free(&db->stmts);
   weir__store_close(&db->store);
@@ -224,6 +181,7 @@ int weir_close(weir *db) {
   weir__catalog_free(&db->cat);
   weir__config_free(&db->cfg);
   weir__free(db->state_dir);
+  pthread_mutex_destroy(&db->jobs_mu);
   weir__free(db);
   return WEIR_OK;
 }
@@ -268,7 +226,7 @@ static int set_text_columns(weir_stmt *st, const char *spec) {
 
 /* Append a row of strings (and integers for BIGINT columns, given as
  * decimal text) to the materialized result, growing it as needed. */
-static int add_row(weir_stmt *st, const char *const *vals) {
+int weir__stmt_add_row(weir_stmt *st, const char *const *vals) {
   weir__chunk *c = st->rows;
   if (c->n == c->cap) {
     weir__chunk *bigger = weir__chunk_new(c->ncol, st->types, c->cap * 2);
@@ -315,7 +273,7 @@ static int add_lines(weir_stmt *st, const char *text) {
     char *line = weir__strndup(p, n);
     if (!line) return WEIR_NOMEM;
     const char *vals[1] = {line};
-    int rc = add_row(st, vals);
+    int rc = weir__stmt_add_row(st, vals);
     weir__free(line);
     if (rc) return rc;
     p += n + (nl ? 1 : 0);
@@ -421,8 +379,18 @@ int weir_prepare_from(weir *db, const char *text, int nbyte, int offset, weir_st
     break;
   case STMT_INSERT:
     if ((rc = plan_query(st, st->ast, &err))) goto fail;
-    if (set_text_columns(st, "job,rows_read:I,rows_written:I,late_rows_dropped:I,"
-                             "records_skipped:I"))
+    st->detached = weir__dml_detached(&db->cfg, st->plan);
+    if (st->detached ? set_text_columns(st, "job,status")
+                     : set_text_columns(st, "job,rows_read:I,rows_written:I,late_rows_dropped:I,"
+                                            "records_skipped:I"))
+      goto nomem;
+    break;
+  case STMT_STOP_JOB:
+  case STMT_SAVEPOINT_JOB:
+  case STMT_CANCEL_JOB:
+    if (st->ast->kind == STMT_CANCEL_JOB || (st->ast->kind == STMT_STOP_JOB && !st->ast->with_savepoint)
+            ? set_text_columns(st, "job,status")
+            : set_text_columns(st, "savepoint path"))
       goto nomem;
     break;
   case STMT_EXPLAIN:
@@ -433,8 +401,8 @@ int weir_prepare_from(weir *db, const char *text, int nbyte, int offset, weir_st
     if (set_text_columns(st, "table name")) goto nomem;
     break;
   case STMT_SHOW_JOBS:
-    if (set_text_columns(st, "name,status,started,uptime,last checkpoint,records in,records out,"
-                             "late rows,failure"))
+    if (set_text_columns(st, "name,status,started,uptime,last checkpoint,watermark,records in,"
+                             "records out,late rows,failure"))
       goto nomem;
     break;
   case STMT_DESCRIBE_JOB:
@@ -498,7 +466,7 @@ static void describe_table(weir_stmt *st, weir__table *t, weir__err *err) {
       weir__sb_free(&sb);
       vals[3] = pk;
     }
-    if (add_row(st, vals)) {
+    if (weir__stmt_add_row(st, vals)) {
       weir__err_nomem(err);
       return;
     }
@@ -536,6 +504,29 @@ static void job_checkpoint_dir(const weir *db, const char *name, const char *con
     buf[0] = 0;
 }
 
+/* A job's catalog columns, with the figures of a running job of this
+ * engine in place of the recorded ones (and its operators' into ops). */
+typedef struct job_live {
+  const char *cols[13];
+  char fig[4][64];
+} job_live;
+
+static const char **job_live_columns(weir *db, const char *const *cols, job_live *l, weir__sb *ops) {
+  memcpy(l->cols, cols, sizeof l->cols);
+  weir__job_stats js;
+  if (!cols[3] || strcmp(cols[3], "RUNNING") || !weir__bgjob_figures(db, cols[0], &js, ops))
+    return l->cols;
+  snprintf(l->fig[0], sizeof l->fig[0], "%lld", (long long)js.rows_read);
+  snprintf(l->fig[1], sizeof l->fig[1], "%lld", (long long)js.rows_written);
+  snprintf(l->fig[2], sizeof l->fig[2], "%lld", (long long)js.late_dropped);
+  weir__format_watermark(js.watermark, l->fig[3], sizeof l->fig[3]);
+  l->cols[7] = l->fig[0];
+  l->cols[8] = l->fig[1];
+  l->cols[9] = l->fig[2];
+  l->cols[11] = l->fig[3];
+  return l->cols;
+}
+
 /* A row of SHOW JOBS. */
 static int show_job(void *arg, const char *const *cols) {
   weir_stmt *st = arg;
@@ -543,8 +534,11 @@ static int show_job(void *arg, const char *const *cols) {
   const char *last = "";
   job_checkpoint_dir(st->db, cols[0], cols[2], dir, sizeof dir);
   if (dir[0] && weir__checkpoint_latest(dir, 0, 0, ck, sizeof ck)) last = strrchr(ck, '/') + 1;
-  const char *vals[9] = {cols[0], cols[3], cols[4], cols[10], last, cols[7], cols[8], cols[9], cols[6]};
-  return add_row(st, vals) ? WEIR_NOMEM : WEIR_OK;
+  /* A job of this engine that runs: its figures now. */
+  job_live live;
+  const char **c = job_live_columns(st->db, cols, &live, NULL);
+  const char *vals[10] = {c[0], c[3], c[4], c[10], last, c[11], c[7], c[8], c[9], c[6]};
+  return weir__stmt_add_row(st, vals) ? WEIR_NOMEM : WEIR_OK;
 }
 
 /* DESCRIBE JOB: the job's record as property/value rows. */
@@ -559,6 +553,10 @@ static int describe_job(void *arg, const char *const *cols) {
   if (strlen(cols[0]) != (size_t)d->name.n || strncasecmp(cols[0], d->name.p, (size_t)d->name.n))
     return WEIR_OK;
   d->found = 1;
+  job_live live;
+  weir__sb ops;
+  weir__sb_init(&ops);
+  cols = job_live_columns(d->st->db, cols, &live, &ops);
   char dir[4096], ck[4096], opts[4096];
   /* The options on one line: "k=v; k=v". */
   size_t o = 0;
@@ -578,13 +576,34 @@ static int describe_job(void *arg, const char *const *cols) {
       {"name", cols[0]},          {"status", cols[3]},       {"statement", cols[1]},
       {"options", opts},          {"started", cols[4]},      {"ended", cols[5]},
       {"uptime", cols[10]},       {"last checkpoint", last}, {"checkpoint directory", dir[0] ? dir : NULL},
-      {"records in", cols[7]},    {"records out", cols[8]},  {"late rows", cols[9]},
-      {"failure", cols[6]},
+      {"watermark", cols[11]},    {"records in", cols[7]},   {"records out", cols[8]},
+      {"late rows", cols[9]},     {"failure", cols[6]},      {"savepoint", cols[12]},
   };
-  for (int i = 0; i < WEIR_ARRAY_LEN(props); i++) {
-    if (add_row(d->st, props[i])) return WEIR_NOMEM;
+  int rc = ops.oom ? WEIR_NOMEM : WEIR_OK;
+  for (int i = 0; !rc && i < WEIR_ARRAY_LEN(props); i++) rc = weir__stmt_add_row(d->st, props[i]) ? WEIR_NOMEM : WEIR_OK;
+  /* A running job: one row per operator, in plan order (sources first). */
+  const char *line = weir__sb_str(&ops);
+  for (int k = 0; !rc && *line; k++) {
+    const char *nl = strchr(line, '\n');
+    char name[160], val[1024];
+    char f[6][128];
+    int nf = 0;
+    for (const char *p = line; p < nl && nf < 6; nf++) {
+      const char *tab = memchr(p, '\t', (size_t)(nl - p));
+      const char *end = tab ? tab : nl;
+      snprintf(f[nf], sizeof f[nf], "%.*s", (int)(end - p), p);
+      p = tab ? tab + 1 : nl;
+    }
+    snprintf(name, sizeof name, "operator %d: %s", k + 1, nf > 0 ? f[0] : "?");
+    snprintf(val, sizeof val, "parallelism %s, records in %s, records out %s, late rows %s%s%s",
+             nf > 1 ? f[1] : "", nf > 2 ? f[2] : "", nf > 3 ? f[3] : "", nf > 4 ? f[4] : "",
+             nf > 5 && f[5][0] ? ", watermark " : "", nf > 5 ? f[5] : "");
+    const char *row[2] = {name, val};
+    rc = weir__stmt_add_row(d->st, row) ? WEIR_NOMEM : WEIR_OK;
+    line = nl + 1;
   }
-  return WEIR_OK;
+  weir__sb_free(&ops);
+  return rc;
 }
 
 /* Run a statement that does not start a job; fills err on failure. */
@@ -629,7 +648,7 @@ static int run_simple(weir_stmt *st, weir__err *err) {
       const char *key, *def, *help;
       if (!weir__config_known(i, &key, &def, &help)) break;
       const char *vals[2] = {key, weir__config_get(&db->cfg, key)};
-      if (add_row(st, vals)) return weir__err_nomem(err);
+      if (weir__stmt_add_row(st, vals)) return weir__err_nomem(err);
     }
     return WEIR_OK;
   case STMT_RESET:
@@ -647,6 +666,10 @@ static int run_simple(weir_stmt *st, weir__err *err) {
                          a->name.n, a->name.p);
     return rc;
   }
+  case STMT_STOP_JOB:
+  case STMT_CANCEL_JOB:
+  case STMT_SAVEPOINT_JOB:
+    return weir__job_control(st, err);
   case STMT_SHOW_JOBS: {
     int rc = weir__store_each_job(&db->store, 0, show_job, st, err);
     if (rc == WEIR_NOMEM && err->code == WEIR_OK) weir__err_nomem(err);
@@ -660,7 +683,7 @@ static int run_simple(weir_stmt *st, weir__err *err) {
     qsort(names, (size_t)n, sizeof(char *), name_cmp);
     for (int i = 0; i < n; i++) {
       const char *vals[1] = {names[i]};
-      if (add_row(st, vals)) {
+      if (weir__stmt_add_row(st, vals)) {
         weir__free(names);
         return weir__err_nomem(err);
       }
@@ -691,119 +714,36 @@ static int run_simple(weir_stmt *st, weir__err *err) {
   return weir__err_set(err, WEIR_INTERNAL, a->off, "statement kind %d cannot be run", a->kind);
 }
 
-/* The session's options as "key=value" lines (a job's record). */
-static char *config_text(const weir__config *cfg) {
-  weir__sb sb;
-  weir__sb_init(&sb);
-  for (int i = 0;; i++) {
-    const char *key, *def, *help;
-    if (!weir__config_known(i, &key, &def, &help)) break;
-    const char *v = weir__config_get(cfg, key);
-    if (v && *v && strcmp(v, def)) weir__sb_printf(&sb, "%s=%s\n", key, v);
-  }
-  char *text = sb.oom ? NULL : weir__strdup(weir__sb_str(&sb));
-  weir__sb_free(&sb);
-  return text;
-}
-
-static int start_job(weir_stmt *st, weir__err *err) {
+/* Start a SELECT's job (INSERT jobs belong to the engine: jobs.c). */
+static int start_query(weir_stmt *st, weir__err *err) {
   weir *db = st->db;
-  char *name = st->job_name;
-  size_t cap = sizeof st->job_name;
-  const char *pn = weir__config_get(&db->cfg, "pipeline.name");
-  if (st->ast->job.n > 0)
-    snprintf(name, cap, "%.*s", st->ast->job.n, st->ast->job.p);
-  else if (st->ast->kind == STMT_INSERT && pn && *pn)
-    snprintf(name, cap, "%s", pn);
-  else if (st->ast->kind == STMT_INSERT)
-    do /* insert-N: the first N no job in the catalog has (earlier sessions' included) */
-      snprintf(name, cap, "insert-%d", ++db->job_seq);
-    while (weir__store_job_exists(&db->store, name));
-  else
-    snprintf(name, cap, "query-%d", ++db->job_seq);
-  if (st->ast->kind == STMT_INSERT) {
-    /* The job in the catalog: what it runs and with which options. */
-    char *sql = weir__strndup(st->sql + st->ast->off, (size_t)(st->ast->end - st->ast->off));
-    char *conf = config_text(&db->cfg);
-    int rc = sql && conf ? weir__store_job_start(&db->store, name, sql, conf, err)
-                         : weir__err_nomem(err);
-    weir__free(sql);
-    weir__free(conf);
-    if (rc) return rc;
-    st->job_recorded = 1;
-  }
-  int rc = weir__job_start(st->plan, &db->cfg, name, db->state_dir, NULL, &db->interrupt, &st->job,
-                           err);
-  if (rc && st->job_recorded) {
-    weir__err ignored;
-    weir__err_clear(&ignored);
-    weir__store_job_end(&db->store, name, "FAILED", err->msg, NULL, &ignored);
-    st->job_recorded = 0;
-  }
-  return rc;
+  snprintf(st->job_name, sizeof st->job_name, "query-%d", ++db->job_seq);
+  return weir__job_start(st->plan, &db->cfg, st->job_name, db->state_dir, NULL, &db->interrupt,
+                         &st->job, err);
 }
 
-/* Restart strategies (Flink's restart-strategy.*): may the job start again
- * after its `attempt`-th failure, and after how many ms?  Without a
- * setting, a job with checkpoints restarts with exponential delay and one
- * without does not. */
-static int restart_allowed(weir *db, int checkpointing, int attempt, int64_t *delay_ms) {
-  const weir__config *c = &db->cfg;
-  const char *type = weir__config_get(c, "restart-strategy.type");
-  if (!type || !*type) type = checkpointing ? "exponential-delay" : "none";
-  if (strcasecmp(type, "fixed-delay") == 0) {
-    *delay_ms = weir__config_get_int(c, "restart-strategy.fixed-delay.delay");
-    return attempt <= weir__config_get_int(c, "restart-strategy.fixed-delay.attempts");
+/* An INSERT: its job runs on the engine's thread for it; a synchronous
+ * one waits for the end and yields the figures, a detached one yields
+ * the job's name at once. */
+static int step_insert(weir_stmt *st, weir__err *err) {
+  weir__bgjob *b;
+  int rc = weir__bgjob_start(st, st->detached, &b, err);
+  if (rc) return rc;
+  if (st->detached) {
+    const char *vals[2] = {st->job_name, "RUNNING"};
+    return weir__stmt_add_row(st, vals) ? weir__err_nomem(err) : WEIR_OK;
   }
-  if (strcasecmp(type, "exponential-delay") == 0) {
-    double d = (double)weir__config_get_int(c, "restart-strategy.exponential-delay.initial-backoff");
-    double m = strtod(weir__config_get(c, "restart-strategy.exponential-delay.backoff-multiplier"), NULL);
-    double max = (double)weir__config_get_int(c, "restart-strategy.exponential-delay.max-backoff");
-    for (int i = 1; i < attempt && d < max; i++) d *= m;
-    *delay_ms = (int64_t)(d < max ? d : max);
-    return attempt <= weir__config_get_int(
-                          c, "restart-strategy.exponential-delay.attempts-before-reset-backoff");
-  }
-  return 0;
-}
-
-/* Sleep ms, waking early for weir_interrupt; 0 if interrupted. */
-static int restart_wait(weir *db, int64_t ms) {
-  for (int64_t waited = 0; waited < ms; waited += 20) {
-    if (atomic_load(&db->interrupt)) return 0;
-    struct timespec ts = {0, 20 * 1000000};
-    nanosleep(&ts, NULL);
-  }
-  return !atomic_load(&db->interrupt);
-}
-
-/* Run an INSERT's job to its end; on a failure, restart it from its newest
- * checkpoint as the restart strategy allows, keeping the cause. */
-static int run_insert(weir_stmt *st, weir__err *err) {
-  weir *db = st->db;
-  for (int attempt = 1;; attempt++) {
-    int rc = weir__job_run(st->job, err);
-    if (rc == WEIR_DONE || rc == WEIR_INTERRUPT) return rc;
-    int64_t delay = 0;
-    if (!restart_allowed(db, weir__job_checkpointing(st->job), attempt, &delay)) return rc;
-    char from[4096], name[256];
-    int have = weir__job_latest_checkpoint(st->job, from, sizeof from);
-    snprintf(name, sizeof name, "%s", weir__job_name(st->job));
-    fprintf(stderr, "[WARN] job '%s' failed: %s; restart %d from %s in %lld ms\n", name, err->msg,
-            attempt, have ? from : "the start", (long long)delay);
-    weir__job_free(st->job);
-    st->job = NULL;
-    if (!restart_wait(db, delay)) return weir__err_force(err, WEIR_INTERRUPT, -1, "interrupted");
-    weir__err last = *err;
-    weir__err_clear(err);
-    if (weir__job_start(st->plan, &db->cfg, name, db->state_dir, have ? from : NULL, &db->interrupt,
-                        &st->job, err)) {
-      /* It cannot even start again: report that, and why it stopped. */
-      weir__err now = *err;
-      weir__err_force(err, now.code, -1, "%s (restarting after: %s)", now.msg, last.msg);
-      return err->code;
-    }
-  }
+  weir__job_stats s;
+  rc = weir__bgjob_wait(b, &s, err);
+  if (rc == WEIR_INTERRUPT) return weir__err_force(err, WEIR_INTERRUPT, -1, "interrupted");
+  if (rc != WEIR_DONE) return rc;
+  char v[4][32];
+  snprintf(v[0], 32, "%lld", (long long)s.rows_read);
+  snprintf(v[1], 32, "%lld", (long long)s.rows_written);
+  snprintf(v[2], 32, "%lld", (long long)s.late_dropped);
+  snprintf(v[3], 32, "%lld", (long long)s.skipped);
+  const char *vals[5] = {st->job_name, v[0], v[1], v[2], v[3]};
+  return weir__stmt_add_row(st, vals) ? weir__err_nomem(err) : WEIR_OK;
 }
 
 static int step_fail(weir_stmt *st, weir__err *err) {
@@ -823,8 +763,16 @@ int weir_step(weir_stmt *st) {
   if (st->state == ST_READY) {
     st->state = ST_RUNNING;
     weir__err_clear(&db->err);
-    if (kind == STMT_SELECT || kind == STMT_INSERT) {
-      if (start_job(st, &err)) return step_fail(st, &err);
+    if (kind == STMT_SELECT) {
+      if (start_query(st, &err)) return step_fail(st, &err);
+    } else if (kind == STMT_INSERT) {
+      int rc = step_insert(st, &err);
+      if (rc == WEIR_INTERRUPT) {
+        set_error(db, NULL, &err);
+        st->state = ST_DONE;
+        return WEIR_INTERRUPT;
+      }
+      if (rc) return step_fail(st, &err);
     } else if (run_simple(st, &err)) {
       return step_fail(st, &err);
     } else if ((kind == STMT_CREATE_TABLE || kind == STMT_DROP_TABLE) && !db->replaying) {
@@ -853,48 +801,6 @@ int weir_step(weir_stmt *st) {
       return WEIR_INTERRUPT;
     }
     return step_fail(st, &err);
-  }
-  if (kind == STMT_INSERT && !st->rows->n) {
-    int rc = run_insert(st, &err);
-    /* The job's end, in the catalog (a crash leaves it RUNNING). */
-    weir__err serr;
-    weir__err_clear(&serr);
-    weir__job_stats js;
-    int64_t fig[3] = {0, 0, 0};
-    if (st->job) {
-      weir__job_stats_get(st->job, &js);
-      fig[0] = js.rows_read, fig[1] = js.rows_written, fig[2] = js.late_dropped;
-    }
-    if (st->job_recorded &&
-        weir__store_job_end(&db->store, st->job_name,
-                            rc == WEIR_DONE ? "FINISHED" : rc == WEIR_INTERRUPT ? "CANCELED" : "FAILED",
-                            rc == WEIR_DONE || rc == WEIR_INTERRUPT ? NULL : err.msg,
-                            st->job ? fig : NULL, &serr) &&
-        rc == WEIR_DONE) {
-      err = serr;
-      rc = serr.code;
-    }
-    if (rc == WEIR_INTERRUPT) {
-      weir__err_set(&err, WEIR_INTERRUPT, -1, "interrupted");
-      set_error(db, NULL, &err);
-      return WEIR_INTERRUPT;
-    }
-    if (rc != WEIR_DONE) return step_fail(st, &err);
-    weir__job_stats s;
-    weir__job_stats_get(st->job, &s);
-    char v[4][32];
-    snprintf(v[0], 32, "%lld", (long long)s.rows_read);
-    snprintf(v[1], 32, "%lld", (long long)s.rows_written);
-    snprintf(v[2], 32, "%lld", (long long)s.late_dropped);
-    snprintf(v[3], 32, "%lld", (long long)s.skipped);
-    const char *vals[5] = {weir__job_name(st->job), v[0], v[1], v[2], v[3]};
-    int arc = add_row(st, vals);
-    weir__job_free(st->job);
-    st->job = NULL;
-    if (arc) {
-      weir__err_nomem(&err);
-      return step_fail(st, &err);
-    }
   }
   if (st->rows && st->next_row < st->rows->n) {
     st->cur = st->rows;
@@ -931,6 +837,8 @@ int weir_finalize(weir_stmt *st) {
 /* ---- columns ------------------------------------------------------------------ */
 
 int weir_column_count(weir_stmt *st) { return st ? st->ncol : 0; }
+
+const char *weir_sql(weir_stmt *st) { return st ? st->sql : NULL; }
 
 int weir_stmt_is_updating(weir_stmt *st) {
   return st && st->ast->kind == STMT_SELECT && st->plan && st->plan->root->updating;
@@ -1049,6 +957,8 @@ static int resume_one(weir *db, const char *name, const char *sql, const char *c
   job_checkpoint_dir(db, name, config, dir, sizeof dir);
   int have = dir[0] && weir__checkpoint_latest(dir, 0, 0, ck, sizeof ck);
   if (!rc) rc = weir__config_set(&db->cfg, "pipeline.name", name, err);
+  /* In the background, whatever the job's sources. */
+  if (!rc) rc = weir__config_set(&db->cfg, "table.dml-sync", "false", err);
   if (!rc && have) rc = weir__config_set(&db->cfg, "execution.savepoint.path", ck, err);
   if (!rc) {
     fprintf(stderr, "[INFO] resuming job '%s' from %s\n", name, have ? ck : "its start");
@@ -1062,7 +972,7 @@ static int resume_one(weir *db, const char *name, const char *sql, const char *c
      * gone): never try it again. */
     weir__err ignored;
     weir__err_clear(&ignored);
-    weir__store_job_end(&db->store, name, "FAILED", err->msg, NULL, &ignored);
+    weir__store_job_end(&db->store, name, "FAILED", err->msg, NULL, NULL, NULL, &ignored);
   }
   weir__config_free(&db->cfg);
   db->cfg = saved;

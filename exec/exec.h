@@ -157,7 +157,15 @@ typedef struct weir__job_stats {
   int64_t rows_written; /* rows accepted by sinks */
   int64_t late_dropped; /* rows dropped because their window had fired */
   int64_t skipped;      /* malformed records skipped by error policy */
+  int64_t watermark;    /* what the sink has received (min over subtasks; ms) */
 } weir__job_stats;
+
+/* Figures of one operator of the plan, summed over its subtasks. */
+typedef struct weir__op_stats {
+  int parallelism;
+  int64_t rows_in, rows_out, late_dropped, skipped;
+  int64_t watermark; /* the minimum over subtasks (WEIR_WATERMARK_MIN: none yet) */
+} weir__op_stats;
 
 /*
  * Instantiate and open a job for plan (which must outlive the job).
@@ -192,7 +200,29 @@ int weir__job_run(weir__job *job, weir__err *err);
  * The chunk and row index are valid until the next call. */
 const weir__chunk *weir__job_next_row(weir__job *job, int *row);
 
+/* A job's figures, also while it runs (as of its tasks' last flush,
+ * at most a buffer timeout old), from any thread. */
 void weir__job_stats_get(const weir__job *job, weir__job_stats *st);
+/* The figures of plan operator i (job->plan->ops[i]), from any thread. */
+void weir__job_op_stats(const weir__job *job, int i, weir__op_stats *st);
+const weir__pplan *weir__job_plan(const weir__job *job);
+/*
+ * Take a savepoint of a running job, from a thread other than its
+ * tasks' (DESIGN section 7): an aligned checkpoint, also in AT_LEAST_ONCE
+ * mode or without checkpoints, into base/<job>/savepoint-<id>-<run>, whose
+ * directory goes into path.  It blocks until the savepoint is complete
+ * or has failed ('execution.checkpointing.timeout').  Sinks do not commit
+ * on an intermediate savepoint (their staged epoch is kept in it and
+ * committed by the next checkpoint, as in Flink since 1.15).
+ * stop: stop the job with it (the sources stop at its barrier, the sinks
+ * commit, the job is cancelled and weir__job_stopped says so); drain: the
+ * sources send the maximum watermark first, so every window fires.
+ * Errors: no base; the job is not running; timeout; I/O errors.  A failed
+ * stop leaves the job running, except with drain, which fails it.
+ */
+int weir__job_savepoint(weir__job *job, const char *base, int stop, int drain, char *path,
+                        size_t n, weir__err *err);
+int weir__job_stopped(const weir__job *job);
 const char *weir__job_name(const weir__job *job);
 /* Stop (if running) and free everything. */
 void weir__job_free(weir__job *job);

@@ -83,6 +83,11 @@ struct weir__op {
   int64_t resume_ns;    /* sources: poll again no earlier than this
                            (CLOCK_MONOTONIC ns); 0 = at once */
   int64_t watermark;    /* last watermark received */
+  /* The figures and watermark as of the task's last flush, for readers
+   * outside the task (SHOW JOBS, DESCRIBE JOB while the job runs). */
+  struct {
+    _Atomic int64_t rows_in, rows_out, late_dropped, skipped, watermark;
+  } pub;
   weir__arena scratch;  /* per-chunk scratch memory */
   weir__evalctx ectx;   /* evaluation context over scratch and err */
 };
@@ -381,6 +386,9 @@ typedef struct weir__connector {
   const weir__op_vtab *sink;
   /* Extra checks on a table (formats, column types); may be NULL. */
   int (*validate)(weir__table *t, weir__err *err);
+  /* With WEIR_CAP_BOUNDED: does this table's source end by itself (its
+   * options may make it endless)?  NULL: always. */
+  int (*bounded)(const weir__table *t);
 } weir__connector;
 
 const weir__connector *weir__connector_find(const char *name);

@@ -53,6 +53,7 @@ typedef struct task_ext {
   weir__task t;
   weir__err err;             /* the operators' errors in this task */
   _Atomic int64_t ckpt_acked; /* the last checkpoint whose snapshot it finished */
+  _Atomic int64_t notified;   /* the last completed checkpoint its operators were told of */
   _Atomic int finished;       /* its chain has finished (or failed) */
 } task_ext;
 
@@ -96,6 +97,14 @@ struct weir__job {
   _Atomic int restore_logged;
   _Atomic int64_t ckpt_trigger;  /* the latest checkpoint the sources are to start */
   _Atomic int64_t ckpt_complete; /* the latest completed checkpoint */
+  /* One checkpoint or savepoint at a time: the coordinator's and those
+   * an API thread takes (weir__job_savepoint) take turns. */
+  pthread_mutex_t ckpt_mu;
+  int64_t ckpt_last_id;          /* the last id given out (under ckpt_mu) */
+  _Atomic int64_t savepoint_id;  /* the latest savepoint's id: always aligned */
+  _Atomic int64_t stop_id;       /* stop with savepoint: its id (0: none) */
+  _Atomic int stop_drain;        /* ... with the maximum watermark first */
+  _Atomic int stopped;           /* stopped with a savepoint (not cancelled) */
   weir__doorbell coord_bell;
   pthread_t coord;
   int coord_started;
@@ -106,6 +115,7 @@ static void *coord_main(void *arg);
 static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *err);
 static int restore_job(weir__job *job, const char *path, weir__err *err);
 static void op_uid(const weir__job *job, const weir__op *op, char *buf, size_t n);
+static void publish_figures(weir__task *t);
 
 /* The id of a checkpoint directory's name "chk-<id>"; 0 for any other name. */
 static long long checkpoint_id(const char *name) {
@@ -253,7 +263,10 @@ static int job_has_failed(weir__job *job) {
 /* ---- tasks --------------------------------------------------------------------------- */
 
 /* Flush a chain's buffers (buffer timeout, paused source). */
-static int flush_chain(weir__task *t) { return flush_from(t->chain[0]); }
+static int flush_chain(weir__task *t) {
+  publish_figures(t);
+  return flush_from(t->chain[0]);
+}
 
 /* The chain's input has ended: finish every operator, head to tail (the
  * exchange at the end sends what is buffered and end-of-input). */
@@ -277,11 +290,12 @@ static int finish_chain(weir__task *t) {
 /* Op's state for checkpoint id: serialized now; written now (sync) or
  * queued for the coordinator to write (async), so that the task goes on
  * processing while the bytes reach the disk. */
-static int snapshot_op(weir__job *job, weir__op *op, int64_t id, int async) {
+static int snapshot_op(weir__job *job, weir__op *op, int64_t id, const char *dir) {
   char path[4096], uid[128];
   op_uid(job, op, uid, sizeof uid);
-  snprintf(path, sizeof path, "%s/chk-%lld/%s.%d.state", job->ckpt_dir, (long long)id, uid,
-           op->subtask);
+  /* Queued files carry only their name: the coordinator knows where
+   * checkpoint id goes. */
+  snprintf(path, sizeof path, "%s%s%s.%d.state", dir ? dir : "", dir ? "/" : "", uid, op->subtask);
   weir__snap_writer w;
   int rc = weir__snap_open(&w, path, op->err);
   if (rc) return rc;
@@ -289,7 +303,7 @@ static int snapshot_op(weir__job *job, weir__op *op, int64_t id, int async) {
     weir__snap_abort(&w);
     return rc;
   }
-  if (!async) return weir__snap_commit(&w, op->err);
+  if (dir) return weir__snap_commit(&w, op->err);
   pending_write *pw = weir__calloc(1, sizeof *pw);
   if (!pw) {
     weir__snap_abort(&w);
@@ -306,7 +320,7 @@ static int snapshot_op(weir__job *job, weir__op *op, int64_t id, int async) {
 
 /* The coordinator writes the queued files of checkpoint id (and drops
  * those of abandoned ones). */
-static int drain_writes(weir__job *job, int64_t id, weir__err *err) {
+static int drain_writes(weir__job *job, int64_t id, const char *dir, weir__err *err) {
   pthread_mutex_lock(&job->wq_mu);
   pending_write *pw = job->wq;
   job->wq = NULL;
@@ -314,7 +328,11 @@ static int drain_writes(weir__job *job, int64_t id, weir__err *err) {
   int rc = WEIR_OK;
   while (pw) {
     pending_write *next = pw->next;
-    if (!rc && pw->id == id) rc = weir__snap_write_file(pw->path, pw->data, pw->len, err);
+    char path[4096];
+    if (!rc && pw->id == id) {
+      snprintf(path, sizeof path, "%s/%s", dir, pw->path);
+      rc = weir__snap_write_file(path, pw->data, pw->len, err);
+    }
     weir__free(pw->path);
     weir__free(pw->data);
     weir__free(pw);
@@ -329,7 +347,7 @@ static int chain_checkpoint(weir__task *t, int64_t id) {
     weir__op *op = t->chain[k];
     int rc;
     if (op->vt->on_barrier && (rc = op->vt->on_barrier(op, id))) return rc;
-    if (op->vt->snapshot && (rc = snapshot_op(job, op, id, 1))) return rc;
+    if (op->vt->snapshot && (rc = snapshot_op(job, op, id, NULL))) return rc;
   }
   t->ckpt_done = id;
   atomic_store(&((task_ext *)t)->ckpt_acked, id);
@@ -347,7 +365,21 @@ static int notify_checkpoints(weir__task *t) {
     int rc;
     if (op->vt->notify_complete && (rc = op->vt->notify_complete(op, done))) return rc;
   }
+  atomic_store(&((task_ext *)t)->notified, done);
+  weir__doorbell_ring(&t->job->coord_bell);
   return WEIR_OK;
+}
+
+/* Publish the chain's figures for readers outside the task. */
+static void publish_figures(weir__task *t) {
+  for (int k = 0; k < t->nops; k++) {
+    weir__op *op = t->chain[k];
+    atomic_store_explicit(&op->pub.rows_in, op->m.rows_in, memory_order_relaxed);
+    atomic_store_explicit(&op->pub.rows_out, op->m.rows_out, memory_order_relaxed);
+    atomic_store_explicit(&op->pub.late_dropped, op->m.late_dropped, memory_order_relaxed);
+    atomic_store_explicit(&op->pub.skipped, op->m.skipped, memory_order_relaxed);
+    atomic_store_explicit(&op->pub.watermark, op->watermark, memory_order_relaxed);
+  }
 }
 
 /* Barrier id arrived on input ch.  The task aligns on the newest barrier
@@ -404,8 +436,24 @@ static int run_source_task(weir__task *t) {
     if (atomic_load(&job->stop_requested)) return finish_chain(t);
     int rc;
     int64_t want = atomic_load(&job->ckpt_trigger);
-    if (want > t->ckpt_done && (rc = chain_checkpoint(t, want))) return rc;
+    if (want > t->ckpt_done) {
+      /* Stop with drain: event time ends before the savepoint, so every
+       * window fires into it (Flink's stop --drain). */
+      if (want == atomic_load(&job->stop_id) && atomic_load(&job->stop_drain) &&
+          (rc = weir__op_emit_watermark(src, WEIR_WATERMARK_MAX)))
+        return rc;
+      if ((rc = chain_checkpoint(t, want))) return rc;
+    }
     if ((rc = notify_checkpoints(t))) return rc;
+    int64_t stop = atomic_load(&job->stop_id);
+    if (stop && t->ckpt_done >= stop) {
+      /* Stopping with a savepoint: nothing after its barrier, until the
+       * job is cancelled (or the savepoint fails and it goes on). */
+      uint64_t seq = weir__doorbell_seq(&t->bell);
+      publish_figures(t);
+      weir__doorbell_wait(&t->bell, seq, 50);
+      continue;
+    }
     rc = src->vt->poll(src);
     if (rc == WEIR_DONE) {
       /* Bounded input is complete: event time is over. */
@@ -490,7 +538,9 @@ static int run_consumer_task(weir__task *t) {
       weir__msg m;
       /* A few messages per input in turn, so that no input starves; an
        * input held at a barrier waits for the others (alignment). */
-      for (int budget = 4; budget > 0 && !(ch->barrier && job->ckpt_aligned) &&
+      for (int budget = 4; budget > 0 &&
+                           !(ch->barrier && (job->ckpt_aligned ||
+                                             ch->barrier == atomic_load(&job->savepoint_id))) &&
                            weir__channel_try_recv(ch, &m);
            budget--) {
         got++;
@@ -540,6 +590,7 @@ static void *task_main(void *arg) {
   weir__task *t = &te->t;
   weir__job *job = t->job;
   int rc = t->ninputs == 0 ? run_source_task(t) : run_consumer_task(t);
+  publish_figures(t);
   if (rc == WEIR_OK && te->err.code != WEIR_OK) rc = te->err.code;
   if (rc != WEIR_OK && rc != WEIR_INTERRUPT) job_fail(job, &te->err, rc);
   if (rc == WEIR_INTERRUPT && te->err.code != WEIR_OK && te->err.code != WEIR_INTERRUPT)
@@ -589,6 +640,7 @@ static weir__op *new_op(weir__job *job, const weir__op_vtab *vt, const weir__pop
   op->subtask = s;
   op->nsubtasks = n;
   op->watermark = WEIR_WATERMARK_MIN;
+  atomic_store(&op->pub.watermark, WEIR_WATERMARK_MIN);
   weir__arena_init(&op->scratch, 65536);
   op->ectx.scratch = &op->scratch;
   if (weir__ptrvec_push(&job->all_ops, op)) {
@@ -687,8 +739,9 @@ void weir__job_free(weir__job *job) {
   }
   weir__doorbell_destroy(&job->api_bell);
   weir__doorbell_destroy(&job->coord_bell);
-  drain_writes(job, -1, &job->err); /* drops what is left */
+  drain_writes(job, -1, "", &job->err); /* drops what is left */
   pthread_mutex_destroy(&job->wq_mu);
+  pthread_mutex_destroy(&job->ckpt_mu);
   weir__free(job->ckpt_dir);
   pthread_mutex_destroy(&job->mu);
   weir__free(job->name);
@@ -705,6 +758,7 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
   weir__doorbell_init(&job->api_bell);
   weir__doorbell_init(&job->coord_bell);
   pthread_mutex_init(&job->wq_mu, NULL);
+  pthread_mutex_init(&job->ckpt_mu, NULL);
   weir__err_clear(&job->err);
   job->plan = plan;
   job->cfg = cfg;
@@ -830,6 +884,9 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
     fprintf(stderr, "[INFO] job '%s' restored from '%s' (checkpoint %lld) in %.1f ms\n", job->name,
             from, (long long)job->ckpt_first_id, (double)(now_ns() - job->restore_start_ns) / 1e6);
   }
+  /* New ids follow every id in the directory (an older run's included),
+   * so no checkpoint directory is ever reused. */
+  job->ckpt_last_id = job->ckpt_base > job->ckpt_first_id ? job->ckpt_base : job->ckpt_first_id;
   /* Run. */
   job->started = 1;
   atomic_store(&job->running, job->tasks.n);
@@ -924,13 +981,13 @@ static int write_metadata(weir__job *job, int64_t id, const char *dir, weir__err
 
 /* Tasks that finished before barrier id reached them: their operators
  * no longer change, so the coordinator writes their state itself. */
-static int snapshot_finished(weir__job *job, int64_t id, weir__err *err) {
+static int snapshot_finished(weir__job *job, int64_t id, const char *dir, weir__err *err) {
   for (int i = 0; i < job->tasks.n; i++) {
     task_ext *te = job->tasks.v[i];
     if (atomic_load(&te->ckpt_acked) >= id) continue;
     for (int k = 0; k < te->t.nops; k++) {
       weir__op *op = te->t.chain[k];
-      if (op->vt->snapshot && snapshot_op(job, op, id, 0)) {
+      if (op->vt->snapshot && snapshot_op(job, op, id, dir)) {
         *err = *op->err;
         return err->code;
       }
@@ -979,7 +1036,7 @@ static int final_checkpoint(weir__job *job, int64_t id, weir__err *err) {
         *err = *op->err;
     }
   }
-  if (!rc) rc = snapshot_finished(job, id, err);
+  if (!rc) rc = snapshot_finished(job, id, dir, err);
   if (!rc) rc = write_metadata(job, id, dir, err);
   if (rc) return rc;
   atomic_store(&job->ckpt_complete, id);
@@ -1018,78 +1075,87 @@ static void count_checkpoint(weir__job *job, const char *dir, int64_t started_ms
   job->ckpt_bytes_last = bytes;
 }
 
+/* How a checkpoint round ended (other than WEIR_OK, complete). */
+enum { ROUND_TIMEOUT = -1, ROUND_ENDED = -2, ROUND_STOPPED = -3 };
+
+/* One checkpoint or savepoint, files into dir (which exists): the sources
+ * inject barrier id, the coordinator writes the snapshots the tasks queue
+ * while it waits for every acknowledgement, then the state of tasks that
+ * had finished, then _metadata.  WEIR_OK when complete; ROUND_TIMEOUT,
+ * ROUND_ENDED (the job's tasks ended first) or ROUND_STOPPED (cancelled or
+ * failed) when abandoned; or an error (err set).  Under ckpt_mu. */
+static int checkpoint_round(weir__job *job, int64_t id, const char *dir, weir__err *err) {
+  atomic_store(&job->ckpt_trigger, id);
+  ring_all(job);
+  int64_t deadline = now_ms() + job->ckpt_timeout_ms;
+  while (!all_acked(job, id) && now_ms() < deadline) {
+    if (drain_writes(job, id, dir, err)) return err->code;
+    if (!coord_sleep(job, now_ms() + 50) && !all_acked(job, id)) break;
+  }
+  if (atomic_load(&job->cancel)) return ROUND_STOPPED;
+  int every = 1, finished = 1;
+  for (int i = 0; i < job->tasks.n; i++) {
+    task_ext *te = job->tasks.v[i];
+    every &= atomic_load(&te->ckpt_acked) >= id;
+    finished &= atomic_load(&te->finished);
+  }
+  if (!every && (finished || atomic_load(&job->running) == 0)) return ROUND_ENDED;
+  if (!all_acked(job, id)) return ROUND_TIMEOUT;
+  if (drain_writes(job, id, dir, err)) return err->code;
+  /* A task that failed counts as finished: never complete such a
+   * checkpoint with its half-done state. */
+  if (atomic_load(&job->cancel) || job_has_failed(job)) return ROUND_STOPPED;
+  if (snapshot_finished(job, id, dir, err)) return err->code;
+  weir__kill_point("checkpoint-before-metadata"); /* data written, not yet a checkpoint */
+  if (write_metadata(job, id, dir, err)) return err->code;
+  weir__kill_point("checkpoint-after-metadata"); /* complete, sinks not told yet */
+  return WEIR_OK;
+}
+
 static void *coord_main(void *arg) {
   weir__job *job = arg;
-  /* New ids follow every id in the directory (an older run's included),
-   * so no checkpoint directory is ever reused. */
-  int64_t id = job->ckpt_base > job->ckpt_first_id ? job->ckpt_base : job->ckpt_first_id;
   weir__err err;
   weir__err_clear(&err);
   char dir[4096];
   while (coord_sleep(job, now_ms() + job->ckpt_interval_ms)) {
-    id++;
+    pthread_mutex_lock(&job->ckpt_mu);
+    if (atomic_load(&job->stop_id) || atomic_load(&job->cancel)) {
+      pthread_mutex_unlock(&job->ckpt_mu);
+      break; /* stopped with a savepoint meanwhile */
+    }
+    int64_t id = ++job->ckpt_last_id;
     if (make_checkpoint_dir(job, id, dir, sizeof dir, &err)) {
+      pthread_mutex_unlock(&job->ckpt_mu);
       job_fail(job, &err, WEIR_IOERR);
       return NULL;
     }
     int64_t started = now_ms();
-    atomic_store(&job->ckpt_trigger, id);
-    ring_all(job);
-    int64_t deadline = now_ms() + job->ckpt_timeout_ms;
-    while (!all_acked(job, id) && now_ms() < deadline) {
-      if (drain_writes(job, id, &err)) {
-        job_fail(job, &err, err.code);
-        return NULL;
-      }
-      if (!coord_sleep(job, now_ms() + 50) && !all_acked(job, id)) break;
-    }
-    if (atomic_load(&job->cancel)) {
+    int rc = checkpoint_round(job, id, dir, &err);
+    if (rc == WEIR_OK) {
+      atomic_store(&job->ckpt_complete, id);
+      ring_all(job);
+      count_checkpoint(job, dir, started);
+      retain(job, id);
+    } else {
       weir__remove_tree(dir); /* never completed */
-      return NULL;
+      if (rc == ROUND_TIMEOUT)
+        fprintf(stderr, "[WARN] job '%s': checkpoint %lld abandoned after %lld ms\n", job->name,
+                (long long)id, (long long)job->ckpt_timeout_ms);
     }
-    int every = 1, finished = 1;
-    for (int i = 0; i < job->tasks.n; i++) {
-      task_ext *te = job->tasks.v[i];
-      every &= atomic_load(&te->ckpt_acked) >= id;
-      finished &= atomic_load(&te->finished);
-    }
-    if (!every && (finished || atomic_load(&job->running) == 0)) {
-      weir__remove_tree(dir); /* the job ended first: the final checkpoint follows */
-      break;
-    }
-    if (!all_acked(job, id)) {
-      weir__remove_tree(dir);
-      fprintf(stderr, "[WARN] job '%s': checkpoint %lld abandoned after %lld ms\n", job->name,
-              (long long)id, (long long)job->ckpt_timeout_ms);
-      continue;
-    }
-    if (drain_writes(job, id, &err)) {
+    pthread_mutex_unlock(&job->ckpt_mu);
+    if (rc > 0) {
       job_fail(job, &err, err.code);
       return NULL;
     }
-    /* A task that failed counts as finished: never complete such a
-     * checkpoint with its half-done state. */
-    if (atomic_load(&job->cancel) || job_has_failed(job)) {
-      weir__remove_tree(dir);
-      return NULL;
-    }
-    if (snapshot_finished(job, id, &err)) {
-      job_fail(job, &err, err.code);
-      return NULL;
-    }
-    weir__kill_point("checkpoint-before-metadata"); /* data written, not yet a checkpoint */
-    if (write_metadata(job, id, dir, &err)) {
-      job_fail(job, &err, err.code);
-      return NULL;
-    }
-    weir__kill_point("checkpoint-after-metadata"); /* complete, sinks not told yet */
-    atomic_store(&job->ckpt_complete, id);
-    ring_all(job);
-    count_checkpoint(job, dir, started);
-    retain(job, id);
+    if (rc == ROUND_STOPPED) return NULL;
+    if (rc == ROUND_ENDED) break; /* the final checkpoint follows */
   }
-  if (!atomic_load(&job->cancel) && !job_has_failed(job) && final_checkpoint(job, id + 1, &err))
+  pthread_mutex_lock(&job->ckpt_mu);
+  int64_t last = ++job->ckpt_last_id;
+  if (!atomic_load(&job->cancel) && !job_has_failed(job) && !atomic_load(&job->stop_id) &&
+      final_checkpoint(job, last, &err))
     job_fail(job, &err, err.code ? err.code : WEIR_IOERR);
+  pthread_mutex_unlock(&job->ckpt_mu);
   if (job->ckpt_count)
     fprintf(stderr,
             "[INFO] job '%s': %lld checkpoints, mean %.0f ms (max %lld ms), mean size %.1f MB "
@@ -1100,12 +1166,114 @@ static void *coord_main(void *arg) {
   return NULL;
 }
 
+/* Create path and its parents. */
+static int mkdirs(const char *path, weir__err *err) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1;; p++) {
+    if (*p != '/' && *p) continue;
+    char c = *p;
+    *p = 0;
+    if (mkdir(buf, 0755) && errno != EEXIST)
+      return weir__err_set(err, WEIR_IOERR, -1, "cannot create directory '%s': %s", buf,
+                           strerror(errno));
+    *p = c;
+    if (!c) return WEIR_OK;
+  }
+}
+
+/* Has every task told its operators of checkpoint id (or ended)? */
+static int all_notified(weir__job *job, int64_t id) {
+  for (int i = 0; i < job->tasks.n; i++) {
+    task_ext *te = job->tasks.v[i];
+    if (atomic_load(&te->notified) < id && !atomic_load(&te->finished)) return 0;
+  }
+  return 1;
+}
+
+int weir__job_savepoint(weir__job *job, const char *base, int stop, int drain, char *path,
+                        size_t n, weir__err *err) {
+  char dir[4096];
+  if (!base || !*base)
+    return weir__err_set(err, WEIR_ERROR, -1,
+                         "savepoints need a place to live: open weir on a state directory "
+                         "(weir STATE_DIR, weir_open(dir)) or SET 'state.savepoints.dir'");
+  snprintf(dir, sizeof dir, "%s/%s", base, job->name);
+  if (mkdirs(dir, err)) return err->code;
+  pthread_mutex_lock(&job->ckpt_mu);
+  int rc;
+  if (atomic_load(&job->cancel) || atomic_load(&job->running) == 0 || atomic_load(&job->stop_id)) {
+    pthread_mutex_unlock(&job->ckpt_mu);
+    return weir__err_set(err, WEIR_ERROR, -1, "job '%s' is not running", job->name);
+  }
+  int64_t id = ++job->ckpt_last_id;
+  snprintf(dir, sizeof dir, "%s/%s/savepoint-%lld-%.6s", base, job->name, (long long)id,
+           job->run_id);
+  if (mkdir(dir, 0755) && errno != EEXIST) {
+    pthread_mutex_unlock(&job->ckpt_mu);
+    return weir__err_set(err, WEIR_IOERR, -1, "cannot create savepoint directory '%s': %s", dir,
+                         strerror(errno));
+  }
+  atomic_store(&job->savepoint_id, id);
+  if (stop) {
+    atomic_store(&job->stop_drain, drain);
+    atomic_store(&job->stop_id, id);
+  }
+  rc = checkpoint_round(job, id, dir, err);
+  if (rc == WEIR_OK && stop) {
+    /* The sinks commit what came before the savepoint's barrier, then
+     * the job ends. */
+    weir__kill_point("savepoint-before-commit");
+    atomic_store(&job->ckpt_complete, id);
+    ring_all(job);
+    while (!all_notified(job, id) && !job_has_failed(job) && !atomic_load(&job->cancel)) {
+      uint64_t seq = weir__doorbell_seq(&job->coord_bell);
+      if (all_notified(job, id)) break;
+      weir__doorbell_wait(&job->coord_bell, seq, 50);
+    }
+    if (job_has_failed(job)) {
+      pthread_mutex_lock(&job->mu);
+      *err = job->err;
+      pthread_mutex_unlock(&job->mu);
+      rc = err->code;
+    } else {
+      atomic_store(&job->stopped, 1);
+      job_cancel(job);
+    }
+  }
+  if (rc != WEIR_OK) {
+    if (rc < 0) weir__remove_tree(dir);
+    if (rc == ROUND_TIMEOUT)
+      weir__err_set(err, WEIR_ERROR, -1, "savepoint of job '%s' timed out after %lld ms", job->name,
+                    (long long)job->ckpt_timeout_ms);
+    else if (rc < 0)
+      weir__err_set(err, WEIR_ERROR, -1, "job '%s' ended before its savepoint was complete",
+                    job->name);
+    if (stop && !atomic_load(&job->stopped)) {
+      if (drain) {
+        /* Event time has ended: the job cannot go on. */
+        job_fail(job, err, err->code);
+      } else {
+        atomic_store(&job->stop_id, 0); /* the sources go on */
+        ring_all(job);
+      }
+    }
+    pthread_mutex_unlock(&job->ckpt_mu);
+    return err->code ? err->code : WEIR_ERROR;
+  }
+  pthread_mutex_unlock(&job->ckpt_mu);
+  snprintf(path, n, "%s", dir);
+  return WEIR_OK;
+}
+
+int weir__job_stopped(const weir__job *job) { return atomic_load(&job->stopped); }
+
 /* Checkpoint settings of the job; creates <dir>/<job name>.  No interval
  * means no checkpoints. */
 static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *err) {
   job->ckpt_interval_ms = weir__config_get_int(job->cfg, "execution.checkpointing.interval");
-  if (job->ckpt_interval_ms <= 0) return WEIR_OK;
   job->ckpt_timeout_ms = weir__config_get_int(job->cfg, "execution.checkpointing.timeout");
+  if (job->ckpt_interval_ms <= 0) return WEIR_OK;
   job->ckpt_retained = (int)weir__config_get_int(job->cfg, "execution.checkpointing.num-retained");
   const char *mode = weir__config_get(job->cfg, "execution.checkpointing.mode");
   job->ckpt_aligned = !mode || strcasecmp(mode, "AT_LEAST_ONCE") != 0;
@@ -1318,17 +1486,42 @@ const weir__chunk *weir__job_next_row(weir__job *job, int *row) {
   return weir__op_collect_next(job->collect, row);
 }
 
+#define PUB(op, f) atomic_load_explicit(&(op)->pub.f, memory_order_relaxed)
+
+/* The figures as the tasks last published them (at every flush, at
+ * least once per buffer timeout, and when they end). */
 void weir__job_stats_get(const weir__job *job, weir__job_stats *st) {
   memset(st, 0, sizeof *st);
   for (int i = 0; i < job->all_ops.n; i++) {
-    const weir__op *op = job->all_ops.v[i];
+    weir__op *op = job->all_ops.v[i];
     if (op->vt == &weir__op_exchange_vtab) continue;
-    st->late_dropped += op->m.late_dropped;
-    st->skipped += op->m.skipped;
-    if (op->plan->kind == POP_SOURCE || op->plan->kind == POP_VALUES) st->rows_read += op->m.rows_out;
-    if (op->plan->kind == POP_SINK) st->rows_written += op->m.rows_in;
+    st->late_dropped += PUB(op, late_dropped);
+    st->skipped += PUB(op, skipped);
+    if (op->plan->kind == POP_SOURCE || op->plan->kind == POP_VALUES) st->rows_read += PUB(op, rows_out);
+    if (op->plan->kind == POP_SINK) st->rows_written += PUB(op, rows_in);
+  }
+  weir__op_stats root;
+  weir__job_op_stats(job, plan_index(job->plan, job->plan->root), &root);
+  st->watermark = root.watermark;
+}
+
+void weir__job_op_stats(const weir__job *job, int i, weir__op_stats *st) {
+  memset(st, 0, sizeof *st);
+  const weir__pop *p = job->plan->ops[i];
+  st->parallelism = p->parallelism;
+  st->watermark = WEIR_WATERMARK_MAX;
+  for (int s = 0; s < p->parallelism; s++) {
+    weir__op *op = job->inst[i][s];
+    st->rows_in += PUB(op, rows_in);
+    st->rows_out += PUB(op, rows_out);
+    st->late_dropped += PUB(op, late_dropped);
+    st->skipped += PUB(op, skipped);
+    int64_t wm = PUB(op, watermark);
+    if (wm < st->watermark) st->watermark = wm;
   }
 }
+
+const weir__pplan *weir__job_plan(const weir__job *job) { return job->plan; }
 
 const char *weir__job_name(const weir__job *job) { return job->name; }
 

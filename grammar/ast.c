@@ -107,6 +107,12 @@ char *weir__ast_ident(weir__pstate *ps, weir__tok t) {
   return s;
 }
 
+weir__tok weir__ast_string_tok(weir__pstate *ps, weir__tok t) {
+  char *v = weir__ast_string(ps, t);
+  weir__tok r = {v ? v : "", v ? (int)strlen(v) : 0, t.off};
+  return r;
+}
+
 char *weir__ast_string(weir__pstate *ps, weir__tok t) {
   /* t includes the quotes; '' stands for one quote. */
   int n = t.n >= 2 ? t.n - 2 : 0;

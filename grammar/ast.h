@@ -166,6 +166,9 @@ typedef enum weir__stmt_kind {
   STMT_SHOW_TABLES,
   STMT_SHOW_JOBS,
   STMT_DESCRIBE_JOB,
+  STMT_STOP_JOB,      /* name, with_savepoint, with_drain */
+  STMT_CANCEL_JOB,    /* name */
+  STMT_SAVEPOINT_JOB, /* name */
   STMT_DESCRIBE,
   STMT_EXPLAIN
 } weir__stmt_kind;
@@ -182,6 +185,8 @@ struct weir__ast_stmt {
   int key_off, value_off;
   weir__ast_stmt *inner;    /* EXPLAIN */
   weir__tok job;            /* CREATE JOB name AS INSERT ...: the job's name */
+  int with_savepoint;       /* STOP JOB ... WITH SAVEPOINT */
+  int with_drain;           /* STOP JOB ... WITH DRAIN */
 };
 
 /* The parse state: Lemon's extra context and the builders' arena. */
@@ -302,6 +307,8 @@ weir__ast_stmt *weir__ast_stmt_set(weir__pstate *ps, int kind, weir__tok kw, wei
                                    weir__tok value);
 weir__ast_stmt *weir__ast_stmt_explain(weir__pstate *ps, weir__tok kw, weir__ast_stmt *inner);
 char *weir__ast_string(weir__pstate *ps, weir__tok t); /* unquote a '...' token */
+/* The same, as a token at t's offset (a name given as a string). */
+weir__tok weir__ast_string_tok(weir__pstate *ps, weir__tok t);
 char *weir__ast_ident(weir__pstate *ps, weir__tok t);  /* unquote an identifier */
 /* The identifier text of a token: quoted identifiers lose their quotes;
  * returns a token whose p/n are the name (arena copy if unescaped). */

@@ -39,7 +39,7 @@ static const weir__tok no_tok = {NULL, 0, -1};
 
 %fallback ID SOURCE SINK WATERMARK ENFORCED KEY TABLES JOB JOBS PLAN LOCAL ZONE TIME
   TIMESTAMP DATE FILTER RESET SHOW DESCRIBE EXPLAIN IF EXISTS TRY_CAST PRIMARY
-  ESCAPE ALL.
+  ESCAPE ALL STOP CANCEL SAVEPOINT DRAIN.
 
 %left OR.
 %left AND.
@@ -144,7 +144,23 @@ cmd(A) ::= RESET(K). { A = weir__ast_stmt_set(ps, STMT_RESET, K, no_tok, no_tok)
 cmd(A) ::= SHOW(K) TABLES. { A = weir__ast_stmt_new(ps, STMT_SHOW_TABLES, K); }
 cmd(A) ::= SHOW(K) JOBS. { A = weir__ast_stmt_new(ps, STMT_SHOW_JOBS, K); }
 cmd(A) ::= DESCRIBE(K) nm(N). { A = weir__ast_stmt_new(ps, STMT_DESCRIBE, K); weir__ast_stmt_name(A, N, 0); }
-cmd(A) ::= DESCRIBE(K) JOB nm(N). { A = weir__ast_stmt_new(ps, STMT_DESCRIBE_JOB, K); weir__ast_stmt_name(A, N, 0); }
+cmd(A) ::= DESCRIBE(K) JOB jobname(N). { A = weir__ast_stmt_new(ps, STMT_DESCRIBE_JOB, K); weir__ast_stmt_name(A, N, 0); }
+
+/* Job control (Flink SQL's STOP JOB; CANCEL JOB and SAVEPOINT JOB are weir's). */
+cmd(A) ::= STOP(K) JOB jobname(N) stopopts(O).
+  { A = weir__ast_stmt_new(ps, STMT_STOP_JOB, K); weir__ast_stmt_name(A, N, 0); A->with_savepoint = O & 1; A->with_drain = (O & 2) != 0; }
+cmd(A) ::= CANCEL(K) JOB jobname(N). { A = weir__ast_stmt_new(ps, STMT_CANCEL_JOB, K); weir__ast_stmt_name(A, N, 0); }
+cmd(A) ::= SAVEPOINT(K) JOB jobname(N). { A = weir__ast_stmt_new(ps, STMT_SAVEPOINT_JOB, K); weir__ast_stmt_name(A, N, 0); }
+
+/* WITH SAVEPOINT (1) and WITH DRAIN (2), in any order. */
+%type stopopts {int}
+stopopts(A) ::= . { A = 0; }
+stopopts(A) ::= stopopts(B) WITH SAVEPOINT. { A = B | 1; }
+stopopts(A) ::= stopopts(B) WITH DRAIN. { A = B | 2; }
+
+/* A job's name: an identifier or a string ('insert-1'). */
+jobname(A) ::= nm(N). { A = N; }
+jobname(A) ::= STRING(S). { A = weir__ast_string_tok(ps, S); }
 cmd(A) ::= EXPLAIN(K) query(X). { A = weir__ast_stmt_explain(ps, K, X); }
 cmd(A) ::= EXPLAIN(K) PLAN FOR query(X). { A = weir__ast_stmt_explain(ps, K, X); }
 

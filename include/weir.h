@@ -101,31 +101,50 @@ typedef struct weir_stmt weir_stmt; /* a prepared statement */
 WEIR_API int weir_open(const char *state_dir, weir **out);
 
 /*
- * weir_resume -- run again, to their end, the INSERT jobs that were
- * running when the last process using this state directory died (they
- * are RUNNING in its catalog): each with the statement and the session
- * options it was started with, from its newest complete checkpoint
- * (STATE_DIR/checkpoints/<job>/chk-<n> with a _metadata file), or from
- * its start if it has none.  One after the other, on the calling thread;
- * a job that never ends (an unbounded source) keeps it until
- * weir_interrupt.  Each job's end is recorded in the catalog, as for any
- * INSERT.  With exactly-once sinks and replayable sources the results are
- * as if the process had never died (DESIGN section 8).
+ * weir_resume -- start again the INSERT jobs that were running when the
+ * last engine on this state directory stopped (they are RUNNING in its
+ * catalog: the process died, or weir_close stopped them): each with the
+ * statement and the session options it was started with, from its newest
+ * complete checkpoint (STATE_DIR/checkpoints/<job>/chk-<n> with a
+ * _metadata file), or from its start if it has none.  They run in the
+ * background, as detached INSERTs do ('table.dml-sync'), and
+ * weir_resume returns once they run; weir_jobs_wait waits for their end.
+ * Each job's end is recorded in the catalog, as for any INSERT.  With
+ * exactly-once sinks and replayable sources the results are as if the
+ * process had never died (DESIGN section 8).
  *   errmsg: if not NULL, receives the first failure's message (free with
  *           weir_free), or NULL.
- * A job that fails, also before it could start (a table it reads is gone),
- * is marked FAILED and not tried again; the others still run.
- * Returns WEIR_OK (also when there is nothing to resume), the first failing
- * job's error code, WEIR_INTERRUPT, or WEIR_MISUSE (db is NULL).  An
- * engine without a state directory has nothing to resume.
+ * A job that cannot start (a table it reads is gone, a damaged
+ * checkpoint) is marked FAILED and not tried again; the others still
+ * start.  Returns WEIR_OK (also when there is nothing to resume), the first
+ * failing job's error code, or WEIR_MISUSE (db is NULL).  An engine
+ * without a state directory has nothing to resume.
  */
 WEIR_API int weir_resume(weir *db, char **errmsg);
 
 /*
- * weir_close -- finalize any statements still open on db, stop their jobs,
- * and free the engine.  Passing NULL is a no-op.  Returns WEIR_OK.
+ * weir_close -- stop the engine's running jobs, finalize any statements
+ * still open on db, and free the engine.  A job of an engine with a state
+ * directory stays RUNNING in its catalog and resumes from its newest
+ * checkpoint when weir_resume is next called on the directory (as after
+ * a crash); one of an in-memory engine is cancelled.  Passing NULL is a
+ * no-op.  Returns WEIR_OK.
  */
 WEIR_API int weir_close(weir *db);
+
+/*
+ * weir_jobs_wait -- wait until every job of the engine that runs in the
+ * background (detached INSERTs, resumed jobs) has ended: finished,
+ * failed, stopped or cancelled; see SHOW JOBS for how.  A job that never
+ * ends (an unbounded source) keeps the caller until STOP JOB / CANCEL JOB
+ * from another thread, or weir_interrupt, which makes this return
+ * WEIR_INTERRUPT and leaves the jobs running.
+ * Returns WEIR_OK, WEIR_INTERRUPT or WEIR_MISUSE (db is NULL).
+ */
+WEIR_API int weir_jobs_wait(weir *db);
+
+/* weir_jobs_running -- how many of the engine's jobs run now (0 if db is NULL). */
+WEIR_API int weir_jobs_running(weir *db);
 
 /*
  * Callback of weir_exec(), called once per result row.
@@ -191,11 +210,23 @@ WEIR_API int weir_complete(const char *sql);
  * or an error code (the job failed; the message is on the engine handle).
  * A continuous SELECT yields its changelog rows as they are produced and
  * finishes when all of its sources are bounded and exhausted.  An INSERT
- * runs its job until its bounded sources end and then yields one summary
- * row: job name, rows read, rows written, late rows dropped, records
- * skipped.
+ * starts a job that the engine owns.  With 'table.dml-sync' true (or
+ * 'auto', the default, and only bounded sources) it waits for the job's
+ * end and yields one summary row: job, rows_read, rows_written,
+ * late_rows_dropped, records_skipped; weir_interrupt cancels the job.
+ * Otherwise (an unbounded source, or 'false') it yields one row (job,
+ * status RUNNING) as soon as the job runs, and the job goes on in the
+ * background: SHOW JOBS, DESCRIBE JOB, STOP JOB, CANCEL JOB, SAVEPOINT
+ * JOB and weir_jobs_wait work with it.  STOP JOB ... WITH SAVEPOINT and
+ * SAVEPOINT JOB yield the savepoint's directory (column "savepoint
+ * path"); CANCEL JOB and STOP JOB without a savepoint yield (job,
+ * status).
  */
 WEIR_API int weir_step(weir_stmt *stmt);
+
+/* weir_sql -- the text of the statement (as sqlite3_sql): owned by the
+ * statement, valid until weir_finalize; NULL if stmt is NULL. */
+WEIR_API const char *weir_sql(weir_stmt *stmt);
 
 /* weir_row_kind -- the row kind of the current row (enum weir_row_kind). */
 WEIR_API int weir_row_kind(weir_stmt *stmt);

@@ -49,6 +49,11 @@ static const struct {
      "a savepoint or completed checkpoint (its chk-<n> directory) that the next jobs start from"},
     {"state.checkpoints.dir", V_STRING, "", NULL,
      "directory of checkpoints (default: 'checkpoints' in the engine's state directory)"},
+    {"state.savepoints.dir", V_STRING, "", NULL,
+     "directory of savepoints (default: 'savepoints' in the engine's state directory)"},
+    {"table.dml-sync", V_ENUM, "auto", "auto|true|false",
+     "true: INSERT returns when its job ends; false: it returns once the job runs (in the "
+     "background, SHOW JOBS, STOP JOB); auto: true when every source is bounded"},
     {"pipeline.name", V_STRING, "", NULL,
      "name of the job started by the next INSERT (default: insert-N)"},
     {"table.exec.source.idle-timeout", V_DURATION, "0 ms", NULL,

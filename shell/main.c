@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <malloc.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "shell/shell.h"
@@ -71,6 +72,15 @@ static int is_insert(weir_stmt *st) {
          strcmp(weir_column_name(st, 1), "rows_read") == 0;
 }
 
+/* An INSERT whose job goes on in the background. */
+static int is_detached_insert(weir_stmt *st) {
+  const char *sql = weir_sql(st);
+  while (sql && (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')) sql++;
+  return weir_column_count(st) == 2 && strcmp(weir_column_name(st, 0), "job") == 0 &&
+         strcmp(weir_column_name(st, 1), "status") == 0 && sql &&
+         (strncasecmp(sql, "INSERT", 6) == 0 || strncasecmp(sql, "CREATE", 6) == 0);
+}
+
 static void print_error(shell *sh, weir *db) {
   if (sh->source)
     fprintf(stderr, "Error in %s: %s\n", sh->source, weir_errmsg(db));
@@ -99,6 +109,15 @@ int shell_run_text(shell *sh, const char *text, int n, int stop_on_error) {
       rc = weir_step(st);
       if (rc == WEIR_ROW) {
         report_insert(st);
+        rc = WEIR_DONE;
+      }
+    } else if (is_detached_insert(st)) {
+      rc = weir_step(st);
+      if (rc == WEIR_ROW) {
+        fprintf(stderr,
+                "[INFO] job '%s' is running in the background: SHOW JOBS, DESCRIBE JOB '%s', "
+                "STOP JOB '%s' [WITH SAVEPOINT]\n",
+                weir_column_text(st, 0), weir_column_text(st, 0), weir_column_text(st, 0));
         rc = WEIR_DONE;
       }
     } else if (weir_column_count(st) > 0) {
@@ -214,7 +233,8 @@ int main(int argc, char **argv) {
   }
   int status;
   if (state_dir) {
-    /* Jobs that a crash interrupted run to their end first. */
+    /* Jobs that were running when the last engine stopped go on, in the
+     * background. */
     shell_install_sigint(0);
     char *msg = NULL;
     int rc = weir_resume(sh.db, &msg);
@@ -252,6 +272,18 @@ int main(int argc, char **argv) {
     }
     status = shell_run_text(&sh, text, (int)len, 1);
     free(text);
+    /* A script's background jobs (unbounded sources, resumed jobs) run
+     * until they end; Ctrl-C stops waiting, and a state directory's jobs
+     * resume when it is opened again. */
+    int running = weir_jobs_running(sh.db);
+    if (running && status != 130) {
+      fprintf(stderr, "[INFO] waiting for %d running job%s to end (Ctrl-C to stop)\n", running,
+              running == 1 ? "" : "s");
+      shell_sigint = 0;
+      shell_running_db = sh.db;
+      if (weir_jobs_wait(sh.db) == WEIR_INTERRUPT) status = 130;
+      shell_running_db = NULL;
+    }
   } else {
     status = shell_repl(&sh, state_dir);
   }

@@ -316,10 +316,15 @@ static const weir__op_vtab datagen_vtab = {.name = "DataGenSource",
                                            .restore = dg_restore,
                                            .close = dg_close};
 
+static int datagen_bounded(const weir__table *t) {
+  return weir__table_option(t, "number-of-rows") != NULL;
+}
+
 const weir__connector weir__connector_datagen = {
     .name = "datagen",
     .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED | WEIR_CAP_SOURCE_REPLAYABLE,
     .opts = datagen_opts,
     .source = &datagen_vtab,
     .validate = datagen_validate,
+    .bounded = datagen_bounded,
 };

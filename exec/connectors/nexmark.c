@@ -568,10 +568,15 @@ static const weir__op_vtab nexmark_vtab = {.name = "NexmarkSource",
                                            .restore = src_restore,
                                            .close = src_close};
 
+static int nexmark_bounded(const weir__table *t) {
+  return weir__opt_int(t, nexmark_opts, "events") > 0;
+}
+
 const weir__connector weir__connector_nexmark = {
     .name = "nexmark",
     .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED | WEIR_CAP_SOURCE_REPLAYABLE,
     .opts = nexmark_opts,
     .source = &nexmark_vtab,
     .validate = nexmark_validate,
+    .bounded = nexmark_bounded,
 };

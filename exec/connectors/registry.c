@@ -158,5 +158,6 @@ int weir__connector_validate(weir__table *t, weir__err *err) {
     return err->code;
   }
   t->caps = c->caps;
+  if (c->bounded && !c->bounded(t)) t->caps &= ~WEIR_CAP_BOUNDED;
   return WEIR_OK;
 }

@@ -392,7 +392,8 @@ static int commit_epoch(sqlite_sink *s, const char *run, int64_t e, weir__chunk 
 /* Barrier id: what was staged since the last one is epoch id. */
 static int sink_on_barrier(weir__op *op, int64_t id) {
   sqlite_sink *s = (sqlite_sink *)op;
-  if (!s->exactly_once) return WEIR_OK;
+  /* At least once: what came before a savepoint's barrier is written. */
+  if (!s->exactly_once) return commit(s);
   struct epoch *v = weir__realloc(s->sealed, sizeof *v * (size_t)(s->nsealed + 1));
   if (!v) return weir__err_nomem(op->err);
   s->sealed = v;

@@ -124,6 +124,9 @@ static void test_resume_runs_crashed_jobs(void **state) {
   assert_int_equal(weir_open(dir, &db), WEIR_OK);
   char *err = NULL;
   assert_int_equal(weir_resume(db, &err), WEIR_OK);
+  /* It runs in the background. */
+  assert_int_equal(weir_jobs_wait(db), WEIR_OK);
+  assert_int_equal(weir_jobs_running(db), 0);
   exec_ok(db, "SHOW JOBS");
   assert_non_null(strstr(out, "again|FINISHED|"));
   /* Nothing left to resume. */
@@ -182,6 +185,7 @@ static void test_names_and_failed_resumes(void **state) {
   assert_int_not_equal(weir_resume(db, &err), WEIR_OK);
   assert_non_null(strstr(err, "job 'lost'"));
   weir_free(err);
+  assert_int_equal(weir_jobs_wait(db), WEIR_OK);
   exec_ok(db, "SHOW JOBS");
   assert_non_null(strstr(out, "lost|FAILED|"));
   assert_non_null(strstr(out, "fine|FINISHED|"));

@@ -97,6 +97,9 @@ static void test_interrupt_running_insert(void **state) {
   int base = thread_count();
   weir *db = open_unbounded(4);
   weir_stmt *st;
+  /* Synchronous, although its source never ends. */
+  char *e = NULL;
+  assert_int_equal(weir_exec(db, "SET 'table.dml-sync' = 'true';", NULL, NULL, &e), WEIR_OK);
   assert_int_equal(weir_prepare(db,
                                 "INSERT INTO out1 SELECT auction, COUNT(*) FROM TABLE(TUMBLE("
                                 "TABLE bid, DESCRIPTOR(date_time), INTERVAL '10' SECOND)) "
