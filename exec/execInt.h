@@ -43,6 +43,9 @@ typedef struct weir__op_vtab {
   /* Sources only: produce output (emit chunks and watermarks).  Returns
    * WEIR_OK, WEIR_DONE when the input is exhausted, or an error. */
   int (*poll)(weir__op *op);
+  /* Sources only: can its position be written now (0: not yet, go on
+   * polling and ask again)?  NULL: always. */
+  int (*can_snapshot)(weir__op *op);
   /* Consume a chunk arriving on input port `port`. */
   int (*push)(weir__op *op, int port, weir__chunk *c);
   /* Event time has advanced to wm: fire what is due, then forward it
@@ -325,6 +328,12 @@ static inline int weir__interleaved_done(const weir__interleaved *iv, int64_t k)
   return iv->old_next && k < iv->old_max && k < iv->old_next[k % iv->old_p];
 }
 void weir__interleaved_free(weir__interleaved *iv);
+/* Is a restored split still among the old splits' items?  Its position
+ * alone would not say which of them were produced, so it takes part in
+ * checkpoints only past them (a chunk or so after a rescaled restore). */
+static inline int weir__interleaved_active(const weir__interleaved *iv, int64_t next) {
+  return iv->old_next && next < iv->old_max;
+}
 /* Rows (kinds and values, strings by value) into a snapshot, and back
  * into owned chunks appended to *out (*nout of them). */
 int weir__rows_write(weir__snap_writer *w, const weir__chunk *c, weir__err *err);

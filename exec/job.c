@@ -436,7 +436,7 @@ static int run_source_task(weir__task *t) {
     if (atomic_load(&job->stop_requested)) return finish_chain(t);
     int rc;
     int64_t want = atomic_load(&job->ckpt_trigger);
-    if (want > t->ckpt_done) {
+    if (want > t->ckpt_done && (!src->vt->can_snapshot || src->vt->can_snapshot(src))) {
       /* Stop with drain: event time ends before the savepoint, so every
        * window fires into it (Flink's stop --drain). */
       if (want == atomic_load(&job->stop_id) && atomic_load(&job->stop_drain) &&

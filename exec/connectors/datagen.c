@@ -302,6 +302,11 @@ static int dg_snapshot(weir__op *op, weir__snap_writer *w) {
   return weir__snap_put_u64(w, (uint64_t)((datagen_src *)op)->next, op->err);
 }
 
+static int dg_can_snapshot(weir__op *op) {
+  datagen_src *s = (datagen_src *)op;
+  return !weir__interleaved_active(&s->restored, s->next);
+}
+
 /* Pacing starts afresh from the restored row. */
 static int dg_restore(weir__op *op, const weir__restore *rs) {
   datagen_src *s = (datagen_src *)op;
@@ -312,6 +317,7 @@ static const weir__op_vtab datagen_vtab = {.name = "DataGenSource",
                                            .size = sizeof(datagen_src),
                                            .open = dg_open,
                                            .poll = dg_poll,
+                                           .can_snapshot = dg_can_snapshot,
                                            .snapshot = dg_snapshot,
                                            .restore = dg_restore,
                                            .close = dg_close};

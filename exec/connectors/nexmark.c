@@ -550,6 +550,11 @@ static int src_snapshot(weir__op *op, weir__snap_writer *w) {
   return weir__snap_put_u64(w, (uint64_t)s->next_k, op->err);
 }
 
+static int src_can_snapshot(weir__op *op) {
+  nexmark_src *s = (nexmark_src *)op;
+  return !weir__interleaved_active(&s->restored, s->next_k);
+}
+
 static int src_restore(weir__op *op, const weir__restore *rs) {
   nexmark_src *s = (nexmark_src *)op;
   int rc = weir__interleaved_restore(op, rs, &s->next_k, &s->restored, op->err);
@@ -564,6 +569,7 @@ static const weir__op_vtab nexmark_vtab = {.name = "NexmarkSource",
                                            .size = sizeof(nexmark_src),
                                            .open = src_open,
                                            .poll = src_poll,
+                                           .can_snapshot = src_can_snapshot,
                                            .snapshot = src_snapshot,
                                            .restore = src_restore,
                                            .close = src_close};

@@ -427,7 +427,7 @@ static int sink_notify_complete(weir__op *op, int64_t id) {
     free_rows(e->rows, e->n);
     done++;
   }
-  memmove(s->sealed, s->sealed + done, sizeof *s->sealed * (size_t)(s->nsealed - done));
+  if (done) memmove(s->sealed, s->sealed + done, sizeof *s->sealed * (size_t)(s->nsealed - done));
   s->nsealed -= done;
   return rc;
 }
