@@ -412,6 +412,7 @@ int weir__opt_check(weir__table *t, const char *what, weir__err *err,
 
 extern const weir__connector weir__connector_file;
 extern const weir__connector weir__connector_filesystem;
+extern const weir__op_vtab weir__fs_sink_vtab;
 extern const weir__connector weir__connector_sqlite;
 extern const weir__connector weir__connector_print;
 extern const weir__connector weir__connector_blackhole;

@@ -44,6 +44,8 @@ static const weir__opt_spec file_opts[] = {
     WEIR_SOURCE_OPTS,
     {"scan.rows-per-second", OPT_INT, 0, NULL, "0"},
     {"format.error-policy", OPT_ENUM, 0, "fail|skip", "fail"},
+    /* As a sink ('filesystem'): part files roll at this size (bytes). */
+    {"sink.rolling-policy.file-size", OPT_INT, 0, NULL, "134217728"},
     {NULL, 0, 0, NULL, NULL}};
 
 static const weir__opt_spec csv_opts[] = {
@@ -549,10 +551,14 @@ const weir__connector weir__connector_file = {
     .validate = file_validate,
 };
 
+/* As Flink's: a source that reads a file, and a sink that writes part
+ * files into a directory (fs_sink.c). */
 const weir__connector weir__connector_filesystem = {
     .name = "filesystem",
-    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED | WEIR_CAP_SOURCE_REPLAYABLE,
+    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED | WEIR_CAP_SOURCE_REPLAYABLE | WEIR_CAP_SINK |
+            WEIR_CAP_SINK_PARALLEL | WEIR_CAP_SINK_EXACTLY_ONCE,
     .opts = file_opts,
     .source = &file_source_vtab,
+    .sink = &weir__fs_sink_vtab,
     .validate = file_validate,
 };
