@@ -29,6 +29,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -1223,6 +1224,21 @@ int weir__job_savepoint(weir__job *job, const char *base, int stop, int drain, c
   if (rc == WEIR_OK && stop) {
     /* The sinks commit what came before the savepoint's barrier, then
      * the job ends. */
+    /* The sinks are about to commit what the savepoint holds: a restart
+     * (after a crash right now) must start from the savepoint, not from
+     * an older checkpoint whose replay would write it again.  So the
+     * savepoint joins the job's checkpoints as chk-<id>, a link (as
+     * Flink adds a stop-with-savepoint to the checkpoint store). */
+    char target[PATH_MAX], link[4096];
+    if (job->ckpt_dir && realpath(dir, target)) {
+      snprintf(link, sizeof link, "%s/chk-%lld", job->ckpt_dir, (long long)id);
+      if (symlink(target, link) != 0 || weir__fsync_dir(job->ckpt_dir, err))
+        rc = err->code ? err->code
+                       : weir__err_set(err, WEIR_IOERR, -1, "cannot link savepoint '%s' as '%s': %s",
+                                       dir, link, strerror(errno));
+    }
+  }
+  if (rc == WEIR_OK && stop) {
     weir__kill_point("savepoint-before-commit");
     atomic_store(&job->ckpt_complete, id);
     ring_all(job);

@@ -269,6 +269,10 @@ int weir__fsync_dir(const char *dir, weir__err *err) {
 }
 
 int weir__remove_tree(const char *dir) {
+  struct stat self;
+  /* A link (a checkpoint that stands for a savepoint) goes, not what it
+   * points to. */
+  if (lstat(dir, &self) == 0 && S_ISLNK(self.st_mode)) return unlink(dir) ? -1 : 0;
   DIR *d = opendir(dir);
   if (!d) return errno == ENOENT ? 0 : (errno == ENOTDIR ? unlink(dir) : -1);
   struct dirent *de;

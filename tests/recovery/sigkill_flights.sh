@@ -9,8 +9,9 @@
 # Then the named kill points (util/fault.c): the process kills itself at
 # each seam -- a checkpoint's data written but not its metadata, the
 # metadata written but the sinks not told, a sink epoch's rows written but
-# not committed, committed but not yet forgotten, and during a restore --
-# and is restarted; each run is compared with the oracle too.
+# not committed, committed but not yet forgotten, during a restore, and
+# between a stop-with-savepoint's completion and the sinks' commit -- and
+# is restarted; each run is compared with the oracle too.
 #
 # Every restart resumes through the engine's catalog (weir STATE -c ...),
 # and the job must end FINISHED in SHOW JOBS.
@@ -80,4 +81,31 @@ rc=0; WEIR_KILL_AT=restore "$WEIR" "$STATE" -c "SHOW JOBS;" >/dev/null 2>&1 || r
 ((rc == 137)) || { echo "FAIL: kill point restore was not reached ($rc)"; exit 1; }
 resume_to_end "after kill point restore"
 killed=2 restores=2
+check
+# A crash during a stop with a savepoint: the savepoint is complete, the
+# sinks have not committed it.  The job runs in the background, a short
+# paced job in between lets it run about 1 s, then STOP JOB ... WITH
+# SAVEPOINT kills the process at the seam.  Resuming must start from the
+# savepoint (it joined the checkpoints), so nothing is written twice.
+echo "--- kill point savepoint-before-commit"
+rm -rf "$STATE"; DB=$TMP/kp-savepoint.db
+job_script ""
+{ echo "SET 'table.dml-sync' = 'false';"; cat "$TMP/job.sql"; cat <<SQL
+SET 'pipeline.name' = 'pause';
+CREATE TABLE tick (auction BIGINT) WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid',
+  'events' = '1000', 'nexmark.events-per-second' = '1000', 'nexmark.pace' = 'true');
+CREATE TABLE nothing (auction BIGINT) WITH ('connector' = 'blackhole');
+SET 'table.dml-sync' = 'true';
+INSERT INTO nothing SELECT auction FROM tick;
+STOP JOB 'hourly' WITH SAVEPOINT;
+SQL
+} > "$TMP/stop.sql"
+rc=0; WEIR_KILL_AT=savepoint-before-commit "$WEIR" "$STATE" -f "$TMP/stop.sql" >/dev/null 2>"$TMP/err.txt" || rc=$?
+((rc == 137)) || { cat "$TMP/err.txt"; echo "FAIL: kill point savepoint-before-commit was not reached ($rc)"; exit 1; }
+ls "$STATE"/savepoints/hourly/savepoint-*/_metadata >/dev/null || { echo "FAIL: no savepoint"; exit 1; }
+resume_to_end "after kill point savepoint-before-commit"
+sp=$(ls -d "$STATE"/savepoints/hourly/savepoint-*); sp_id=${sp##*/savepoint-}; sp_id=${sp_id%%-*}
+grep -q "resuming job 'hourly' from .*/chk-$sp_id\$" "$TMP/err.txt" ||
+  { cat "$TMP/err.txt"; echo "FAIL: not resumed from the savepoint (chk-$sp_id)"; exit 1; }
+killed=1 restores=1
 check
