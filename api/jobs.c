@@ -99,8 +99,7 @@ static void reap(weir *db) {
       i++;
       continue;
     }
-    memmove(db->jobs.v + i, db->jobs.v + i + 1, sizeof(void *) * (size_t)(db->jobs.n - i - 1));
-    db->jobs.n--;
+    weir__ptrvec_remove(&db->jobs, b);
     bg_free(b);
   }
   pthread_mutex_unlock(&db->jobs_mu);
@@ -108,13 +107,7 @@ static void reap(weir *db) {
 
 static void unlist(weir *db, weir__bgjob *b) {
   pthread_mutex_lock(&db->jobs_mu);
-  for (int i = 0; i < db->jobs.n; i++) {
-    if (db->jobs.v[i] == b) {
-      memmove(db->jobs.v + i, db->jobs.v + i + 1, sizeof(void *) * (size_t)(db->jobs.n - i - 1));
-      db->jobs.n--;
-      break;
-    }
-  }
+  weir__ptrvec_remove(&db->jobs, b);
   pthread_mutex_unlock(&db->jobs_mu);
 }
 
@@ -317,12 +310,7 @@ int weir__bgjob_start(weir_stmt *st, int detached, weir__bgjob **out, weir__err 
     *err = db->err;
     goto fail;
   }
-  for (int i = 0; i < db->stmts.n; i++) {
-    if (db->stmts.v[i] == b->st) {
-      db->stmts.v[i] = db->stmts.v[--db->stmts.n];
-      break;
-    }
-  }
+  weir__ptrvec_remove(&db->stmts, b->st);
   b->st->state = ST_RUNNING;
   snprintf(b->st->job_name, sizeof b->st->job_name, "%s", b->name);
   /* The job in the catalog: what it runs and with which options. */
@@ -499,16 +487,7 @@ int weir_jobs_wait(weir *db) {
   if (!db) return WEIR_MISUSE;
   for (;;) {
     reap(db);
-    pthread_mutex_lock(&db->jobs_mu);
-    int running = 0;
-    for (int i = 0; i < db->jobs.n; i++) {
-      weir__bgjob *b = db->jobs.v[i];
-      pthread_mutex_lock(&b->mu);
-      running += !b->done;
-      pthread_mutex_unlock(&b->mu);
-    }
-    pthread_mutex_unlock(&db->jobs_mu);
-    if (!running) return WEIR_OK;
+    if (!weir_jobs_running(db)) return WEIR_OK;
     if (atomic_load(&db->interrupt)) return WEIR_INTERRUPT;
     struct timespec ts = {0, 20 * 1000000};
     nanosleep(&ts, NULL);

@@ -813,14 +813,7 @@ int weir_step(weir_stmt *st) {
 
 int weir_finalize(weir_stmt *st) {
   if (!st) return WEIR_OK;
-  weir *db = st->db;
-  for (int i = 0; i < db->stmts.n; i++) {
-    if (db->stmts.v[i] == st) {
-      memmove(db->stmts.v + i, db->stmts.v + i + 1, sizeof(void *) * (size_t)(db->stmts.n - i - 1));
-      db->stmts.n--;
-      break;
-    }
-  }
+  weir__ptrvec_remove(&st->db->stmts, st);
   weir__job_free(st->job);
   weir__pplan_free(st->plan);
   weir__chunk_free(st->rows);

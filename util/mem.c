@@ -157,6 +157,17 @@ int weir__ptrvec_push(weir__ptrvec *pv, void *p) {
   return 0;
 }
 
+int weir__ptrvec_remove(weir__ptrvec *pv, const void *p) {
+  for (int i = 0; i < pv->n; i++) {
+    if (pv->v[i] == p) {
+      memmove(pv->v + i, pv->v + i + 1, sizeof(void *) * (size_t)(pv->n - i - 1));
+      pv->n--;
+      return 1;
+    }
+  }
+  return 0;
+}
+
 void weir__ptrvec_free(weir__ptrvec *pv) {
   weir__free(pv->v);
   pv->v = NULL;

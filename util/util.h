@@ -179,6 +179,8 @@ typedef struct weir__ptrvec {
 
 int weir__ptrvec_push(weir__ptrvec *pv, void *p);
 void weir__ptrvec_free(weir__ptrvec *pv);
+/* Remove p (its first occurrence), keeping the order; 1 if it was there. */
+int weir__ptrvec_remove(weir__ptrvec *pv, const void *p);
 
 /* Case-insensitive comparison of a counted string with a C string. */
 int weir__strnicmp_eq(const char *a, size_t n, const char *b);

@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 #include <sqlite3.h>
 
+#include "exec/exec.h"
 #include "state/state.h"
 #include "weir.h"
 
@@ -246,20 +247,7 @@ static void run_interrupted(weir *db, int ms) {
 static int latest_checkpoint(const char *name, char *buf, size_t n) {
   char jobdir[1024];
   snprintf(jobdir, sizeof jobdir, "%s/checkpoints/%s", dir, name);
-  DIR *d = opendir(jobdir);
-  if (!d) return 0;
-  long best = 0;
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    char meta[2048];
-    snprintf(meta, sizeof meta, "%s/%s/_metadata", jobdir, de->d_name);
-    if (!strncmp(de->d_name, "chk-", 4) && atol(de->d_name + 4) > best && access(meta, R_OK) == 0)
-      best = atol(de->d_name + 4);
-  }
-  closedir(d);
-  if (!best) return 0;
-  snprintf(buf, n, "%s/chk-%ld", jobdir, best);
-  return 1;
+  return weir__checkpoint_latest(jobdir, 0, 0, buf, n);
 }
 
 /* Stop a job midway (it keeps its last checkpoint), restore it at

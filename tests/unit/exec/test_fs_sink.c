@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <pthread.h>
 
+#include "exec/exec.h"
 #include "state/state.h"
 #include "weir.h"
 
@@ -121,20 +122,7 @@ static void *interrupt_later(void *arg) {
 static int latest_checkpoint(const char *name, char *buf, size_t n) {
   char jobdir[1024];
   snprintf(jobdir, sizeof jobdir, "%s/checkpoints/%s", dir, name);
-  DIR *d = opendir(jobdir);
-  if (!d) return 0;
-  long best = 0;
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    char meta[2048];
-    snprintf(meta, sizeof meta, "%s/%s/_metadata", jobdir, de->d_name);
-    if (!strncmp(de->d_name, "chk-", 4) && atol(de->d_name + 4) > best && access(meta, R_OK) == 0)
-      best = atol(de->d_name + 4);
-  }
-  closedir(d);
-  if (!best) return 0;
-  snprintf(buf, n, "%s/chk-%ld", jobdir, best);
-  return 1;
+  return weir__checkpoint_latest(jobdir, 0, 0, buf, n);
 }
 
 static int is_subset(const char *part, const char *all) {
