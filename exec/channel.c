@@ -13,6 +13,10 @@
  * mutex, a condition variable and a sequence number), and whoever gives it
  * something to do -- a message, or room in a full channel -- rings it.
  *
+ * For unaligned checkpoints a producer can also post a priority barrier
+ * beside the ring, which the consumer sees before the messages queued
+ * ahead of it (weir__channel_priority_barrier).
+ *
  * Entry points: weir__doorbell_*, weir__channel_*.
  */
 #include <errno.h>
@@ -127,4 +131,24 @@ weir__chunk *weir__channel_reuse(weir__channel *ch) {
   weir__chunk *c = ch->free_ring[h & (WEIR_CHANNEL_CAP * 2 - 1)];
   atomic_store_explicit(&ch->fhead, h + 1, memory_order_release);
   return c;
+}
+
+/* The pair is one atomic word, so the consumer never reads the id of one
+ * barrier with the position of another.  The store precedes the sends of
+ * the messages after the barrier (release on tail), so a consumer that
+ * has received such a message and then polls sees the barrier. */
+void weir__channel_priority_barrier(weir__channel *ch, int64_t id, uint32_t before) {
+  uint32_t pos = atomic_load_explicit(&ch->tail, memory_order_relaxed) + before;
+  atomic_store_explicit(&ch->prio, (uint64_t)id << 32 | pos, memory_order_release);
+  weir__doorbell_ring(ch->consumer);
+}
+
+int64_t weir__channel_poll_priority(weir__channel *ch) {
+  uint64_t p = atomic_load_explicit(&ch->prio, memory_order_acquire);
+  int64_t id = (int64_t)(p >> 32);
+  if (id > ch->ub_id) {
+    ch->ub_id = id;
+    ch->ub_pos = (uint32_t)p;
+  }
+  return ch->ub_id;
 }

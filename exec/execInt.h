@@ -151,6 +151,13 @@ typedef struct weir__channel {
   int idle;
   int ended;
   int64_t barrier; /* a barrier received and not yet aligned, else 0 */
+  /* Unaligned checkpoints: the producer's latest priority barrier, which
+   * overtakes whatever the ring holds: (id << 32) | position, where
+   * position is the ring index of the first message after the barrier.
+   * Set by the producer without waiting for room; 0: none yet. */
+  _Atomic uint64_t prio;
+  int64_t ub_id;   /* consumer side: the priority barrier last read ... */
+  uint32_t ub_pos; /* ... and its position */
 } weir__channel;
 
 weir__channel *weir__channel_new(weir__doorbell *consumer, weir__doorbell *producer);
@@ -162,6 +169,16 @@ int weir__channel_try_recv(weir__channel *ch, weir__msg *m);
 /* Give a consumed chunk back to the producer / take one for reuse. */
 void weir__channel_recycle(weir__channel *ch, weir__chunk *c);
 weir__chunk *weir__channel_reuse(weir__channel *ch);
+/* Producer: barrier id overtakes the ring; the `before` messages the
+ * producer sends next still lie before it.  Rings the consumer. */
+void weir__channel_priority_barrier(weir__channel *ch, int64_t id, uint32_t before);
+/* Consumer: read the latest priority barrier into ub_id/ub_pos; returns
+ * ub_id. */
+int64_t weir__channel_poll_priority(weir__channel *ch);
+/* Consumer: the ring index of the next message it will receive. */
+static inline uint32_t weir__channel_head(weir__channel *ch) {
+  return atomic_load_explicit(&ch->head, memory_order_relaxed);
+}
 
 /* ---- tasks and jobs (job.c) ------------------------------------------------ */
 
@@ -183,6 +200,14 @@ struct weir__task {
   int64_t ckpt_done;     /* the last checkpoint this task took part in */
   int64_t ckpt_pending;  /* the barrier being aligned (0: none) */
   int64_t ckpt_notified; /* the last completed checkpoint its operators were told of */
+  /* Unaligned checkpoints: the one whose in-flight data this task is
+   * recording (0: none), into uc_w, uc_rows rows so far. */
+  int64_t uc_id;
+  weir__snap_writer uc_w;
+  int64_t uc_rows;
+  /* Restored in-flight data, pushed before anything is received. */
+  weir__chunk **replay;
+  int nreplay;
 };
 
 /* Send a message from a task, blocking while the channel is full; returns
@@ -196,6 +221,9 @@ int weir__op_deliver_watermark(weir__op *op, int64_t wm);
 int weir__op_emit_idle(weir__op *op);
 /* The job's doorbell for the API thread waiting on results. */
 weir__doorbell *weir__job_api_bell(weir__job *job);
+/* Does barrier id overtake queued chunks ('execution.checkpointing.
+ * unaligned'; savepoints are always aligned)? */
+int weir__job_barrier_unaligned(const weir__job *job, int64_t id);
 /* The job's configuration value of 'execution.buffer-timeout' in ms. */
 int64_t weir__job_buffer_timeout(const weir__job *job);
 
@@ -218,6 +246,10 @@ void weir__op_exchange_set_outputs(weir__op *op, weir__channel **outs, int nouts
 /* Send whatever is buffered, then the latest watermark (buffer timeout,
  * idle input). */
 int weir__op_exchange_flush(weir__op *op);
+/* The key group of row r of c on the keyed edge into p (its edge keys);
+ * -1 when out of memory.  Long keys go into scratch. */
+int weir__edge_key_group(const weir__pop *p, const weir__chunk *c, int r, weir__arena *scratch,
+                         int maxpar);
 /* Tell every consumer that this producer is idle. */
 int weir__op_exchange_idle(weir__op *op);
 

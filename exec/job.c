@@ -56,6 +56,7 @@ typedef struct task_ext {
   _Atomic int64_t ckpt_acked; /* the last checkpoint whose snapshot it finished */
   _Atomic int64_t notified;   /* the last completed checkpoint its operators were told of */
   _Atomic int finished;       /* its chain has finished (or failed) */
+  _Atomic int64_t inflight_id; /* the last checkpoint it queued in-flight data for */
 } task_ext;
 
 struct weir__job {
@@ -81,6 +82,8 @@ struct weir__job {
   char *ckpt_dir; /* <checkpoints>/<job name> */
   int64_t ckpt_interval_ms, ckpt_timeout_ms;
   int ckpt_retained, ckpt_aligned;
+  int ckpt_unaligned; /* barriers overtake queued chunks (savepoints excepted) */
+  _Atomic int64_t ckpt_inflight_rows; /* in-flight rows kept by completed tasks' snapshots */
   int64_t ckpt_first_id;   /* the restored checkpoint's id (0: a fresh start) */
   int64_t ckpt_base;       /* the highest checkpoint id already in the directory */
   /* Asynchronous snapshots: files serialized by the tasks, written by the
@@ -284,10 +287,22 @@ static int finish_chain(weir__task *t) {
 
 /* ---- checkpoints: the task side ---------------------------------------------------- */
 
-/* Barrier id has reached this task (from its source, or aligned on every
- * input): each operator of the chain, head to tail, sends on what it
- * buffers and writes its state into the checkpoint's directory; the
- * exchange at the end passes the barrier on.  Then the task acknowledges. */
+/* Hand the file of checkpoint id serialized in w to the coordinator. */
+static int queue_write(weir__job *job, int64_t id, weir__snap_writer *w, weir__err *err) {
+  pending_write *pw = weir__calloc(1, sizeof *pw);
+  if (!pw) {
+    weir__snap_abort(w);
+    return weir__err_nomem(err);
+  }
+  pw->id = id;
+  weir__snap_detach(w, &pw->path, &pw->data, &pw->len);
+  pthread_mutex_lock(&job->wq_mu);
+  pw->next = job->wq;
+  job->wq = pw;
+  pthread_mutex_unlock(&job->wq_mu);
+  return WEIR_OK;
+}
+
 /* Op's state for checkpoint id: serialized now; written now (sync) or
  * queued for the coordinator to write (async), so that the task goes on
  * processing while the bytes reach the disk. */
@@ -305,18 +320,7 @@ static int snapshot_op(weir__job *job, weir__op *op, int64_t id, const char *dir
     return rc;
   }
   if (dir) return weir__snap_commit(&w, op->err);
-  pending_write *pw = weir__calloc(1, sizeof *pw);
-  if (!pw) {
-    weir__snap_abort(&w);
-    return weir__err_nomem(op->err);
-  }
-  pw->id = id;
-  weir__snap_detach(&w, &pw->path, &pw->data, &pw->len);
-  pthread_mutex_lock(&job->wq_mu);
-  pw->next = job->wq;
-  job->wq = pw;
-  pthread_mutex_unlock(&job->wq_mu);
-  return WEIR_OK;
+  return queue_write(job, id, &w, op->err);
 }
 
 /* The coordinator writes the queued files of checkpoint id (and drops
@@ -342,18 +346,31 @@ static int drain_writes(weir__job *job, int64_t id, const char *dir, weir__err *
   return rc;
 }
 
-static int chain_checkpoint(weir__task *t, int64_t id) {
-  weir__job *job = t->job;
+/* Barrier id has reached this task (from its source, aligned on every
+ * input, or -- unaligned -- on its first input): each operator of the
+ * chain, head to tail, sends on what it buffers and serializes its state;
+ * the exchange at the end passes the barrier on. */
+static int chain_snapshot(weir__task *t, int64_t id) {
   for (int k = 0; k < t->nops; k++) {
     weir__op *op = t->chain[k];
     int rc;
     if (op->vt->on_barrier && (rc = op->vt->on_barrier(op, id))) return rc;
-    if (op->vt->snapshot && (rc = snapshot_op(job, op, id, NULL))) return rc;
+    if (op->vt->snapshot && (rc = snapshot_op(t->job, op, id, NULL))) return rc;
   }
+  return WEIR_OK;
+}
+
+/* The task's part of checkpoint id is queued: acknowledge it. */
+static void task_ack(weir__task *t, int64_t id) {
   t->ckpt_done = id;
   atomic_store(&((task_ext *)t)->ckpt_acked, id);
-  weir__doorbell_ring(&job->coord_bell);
-  return WEIR_OK;
+  weir__doorbell_ring(&t->job->coord_bell);
+}
+
+static int chain_checkpoint(weir__task *t, int64_t id) {
+  int rc = chain_snapshot(t, id);
+  if (!rc) task_ack(t, id);
+  return rc;
 }
 
 /* Tell the chain's operators of a newly completed checkpoint (sinks commit). */
@@ -390,9 +407,12 @@ static void publish_figures(weir__task *t) {
  * it).  With every live input at that barrier (in EXACTLY_ONCE mode the
  * inputs that delivered it are not read meanwhile), the task takes part
  * in the checkpoint. */
+static void uc_abandon(weir__task *t);
+
 static int barrier_arrived(weir__task *t, weir__channel *ch, int64_t id) {
   if (ch) {
-    if (id <= t->ckpt_done || id < t->ckpt_pending) return WEIR_OK;
+    if (id <= t->ckpt_done || id < t->ckpt_pending || id <= t->uc_id) return WEIR_OK;
+    uc_abandon(t); /* an unaligned checkpoint overtaken by a savepoint */
     if (id > t->ckpt_pending) {
       for (int i = 0; i < t->ninputs; i++) t->inputs[i]->barrier = 0;
       t->ckpt_pending = id;
@@ -408,6 +428,88 @@ static int barrier_arrived(weir__task *t, weir__channel *ch, int64_t id) {
   t->ckpt_pending = 0;
   for (int i = 0; i < t->ninputs; i++) t->inputs[i]->barrier = 0;
   return chain_checkpoint(t, id);
+}
+
+/* ---- unaligned checkpoints: the consumer side -----------------------------------------
+ *
+ * As Flink's unaligned checkpoints (FLIP-76): a producer posts the barrier
+ * ahead of what its channels hold (weir__channel_priority_barrier), and
+ * the consumer takes its snapshot as soon as the first input shows it,
+ * without waiting for the others.  The chunks that lie before the barrier
+ * on some input but are processed after the snapshot -- those queued
+ * ahead of it, and everything from inputs whose barrier has not come yet
+ * -- are the checkpoint's in-flight data: the task writes them, as rows,
+ * into <head>.<subtask>.inflight, and acknowledges once every input has
+ * passed its barrier (or ended).  A restore pushes them into the chain
+ * before anything else.  Savepoints stay aligned. */
+
+static void uc_abandon(weir__task *t) {
+  if (!t->uc_id) return;
+  weir__snap_abort(&t->uc_w);
+  t->uc_id = 0;
+}
+
+/* Unaligned barrier id shows on an input: snapshot now, record from now. */
+static int uc_start(weir__task *t, int64_t id) {
+  uc_abandon(t);
+  if (t->ckpt_pending) {
+    /* An older aligned barrier (of an abandoned savepoint) is overtaken. */
+    t->ckpt_pending = 0;
+    for (int i = 0; i < t->ninputs; i++) t->inputs[i]->barrier = 0;
+  }
+  weir__op *head = t->chain[0];
+  char uid[128], path[256];
+  op_uid(t->job, head, uid, sizeof uid);
+  snprintf(path, sizeof path, "%s.%d.inflight", uid, head->subtask);
+  int rc = weir__snap_open(&t->uc_w, path, head->err);
+  if (rc) return rc;
+  t->uc_id = id;
+  t->uc_rows = 0;
+  return chain_snapshot(t, id);
+}
+
+/* Read input ch's priority barrier; a newer one than any this task knows
+ * starts an unaligned checkpoint. */
+static int uc_poll(weir__task *t, weir__channel *ch) {
+  int64_t id = weir__channel_poll_priority(ch);
+  if (id > t->ckpt_done && id > t->uc_id && id > t->ckpt_pending) return uc_start(t, id);
+  return WEIR_OK;
+}
+
+/* Message m came from ch at ring index idx: keep it if it lies before
+ * the barrier being taken (which may have just shown). */
+static int uc_message(weir__task *t, weir__channel *ch, uint32_t idx, const weir__msg *m) {
+  int rc = uc_poll(t, ch);
+  if (rc || !t->uc_id || m->kind != MSG_CHUNK || m->chunk->n == 0) return rc;
+  if (ch->ub_id < t->uc_id || (int32_t)(idx - ch->ub_pos) < 0) {
+    t->uc_rows += m->chunk->n;
+    return weir__rows_write(&t->uc_w, m->chunk, t->chain[0]->err);
+  }
+  return WEIR_OK;
+}
+
+/* Every input past the barrier (or ended): queue the in-flight data and
+ * acknowledge. */
+static int uc_maybe_complete(weir__task *t) {
+  if (!t->uc_id) return WEIR_OK;
+  for (int i = 0; i < t->ninputs; i++) {
+    weir__channel *ch = t->inputs[i];
+    if (!ch->ended && (ch->ub_id < t->uc_id || (int32_t)(weir__channel_head(ch) - ch->ub_pos) < 0))
+      return WEIR_OK;
+  }
+  int64_t id = t->uc_id;
+  t->uc_id = 0;
+  task_ext *te = (task_ext *)t;
+  int rc = queue_write(t->job, id, &t->uc_w, &te->err);
+  if (rc) return rc;
+  atomic_store(&te->inflight_id, id);
+  atomic_fetch_add(&t->job->ckpt_inflight_rows, t->uc_rows);
+  task_ack(t, id);
+  return WEIR_OK;
+}
+
+int weir__job_barrier_unaligned(const weir__job *job, int64_t id) {
+  return job->ckpt_unaligned && id != atomic_load(&job->savepoint_id);
 }
 
 /* The source's idle timeout in ms: the table's 'scan.idle-timeout', else
@@ -530,10 +632,22 @@ static int run_consumer_task(weir__task *t) {
   weir__op *head = t->chain[0];
   int ended = 0, start = 0;
   int64_t last_flush = now_ms();
+  /* In-flight data of the checkpoint restored from comes first. */
+  for (int i = 0; i < t->nreplay; i++) {
+    weir__chunk *c = t->replay[i];
+    t->replay[i] = NULL;
+    head->m.rows_in += c->n;
+    int rc = head->vt->push(head, 0, c);
+    weir__chunk_free(c);
+    if (rc) return rc;
+  }
   for (;;) {
     if (atomic_load(&job->cancel)) return WEIR_INTERRUPT;
     uint64_t seq = weir__doorbell_seq(&t->bell);
     int got = 0, rc = WEIR_OK;
+    for (int k = 0; job->ckpt_unaligned && k < t->ninputs; k++) {
+      if ((rc = uc_poll(t, t->inputs[k])) || (rc = uc_maybe_complete(t))) return rc;
+    }
     for (int k = 0; k < t->ninputs; k++) {
       weir__channel *ch = t->inputs[(start + k) % t->ninputs];
       weir__msg m;
@@ -545,6 +659,10 @@ static int run_consumer_task(weir__task *t) {
                            weir__channel_try_recv(ch, &m);
            budget--) {
         got++;
+        if (job->ckpt_unaligned && (rc = uc_message(t, ch, weir__channel_head(ch) - 1, &m))) {
+          if (m.kind == MSG_CHUNK) weir__channel_recycle(ch, m.chunk);
+          return rc;
+        }
         switch (m.kind) {
         case MSG_CHUNK:
           ch->idle = 0;
@@ -571,6 +689,7 @@ static int run_consumer_task(weir__task *t) {
           rc = barrier_arrived(t, ch, m.wm);
           break;
         }
+        if (!rc && t->uc_id) rc = uc_maybe_complete(t);
         if (rc) return rc;
       }
     }
@@ -591,6 +710,7 @@ static void *task_main(void *arg) {
   weir__task *t = &te->t;
   weir__job *job = t->job;
   int rc = t->ninputs == 0 ? run_source_task(t) : run_consumer_task(t);
+  uc_abandon(t);
   publish_figures(t);
   if (rc == WEIR_OK && te->err.code != WEIR_OK) rc = te->err.code;
   if (rc != WEIR_OK && rc != WEIR_INTERRUPT) job_fail(job, &te->err, rc);
@@ -730,6 +850,8 @@ void weir__job_free(weir__job *job) {
     task_ext *te = job->tasks.v[i];
     weir__free(te->t.chain);
     weir__free(te->t.inputs);
+    for (int k = 0; k < te->t.nreplay; k++) weir__chunk_free(te->t.replay[k]);
+    weir__free(te->t.replay);
     weir__doorbell_destroy(&te->t.bell);
     weir__free(te);
   }
@@ -940,10 +1062,11 @@ static int all_acked(weir__job *job, int64_t id) {
 }
 
 /* The checkpoint's metadata, written last and renamed into place: format
- * version, id, time, job name, key groups, and per stateful operator
+ * version, id, time, job name, run, key groups, and per stateful operator
  * instance its name (op_uid) and subtask; its state is in
- * <name>.<subtask>.state.  A checkpoint directory without _metadata is
- * partial. */
+ * <name>.<subtask>.state.  Version 2 adds the files of in-flight data
+ * (<name>.<subtask>.inflight).  A checkpoint directory without _metadata
+ * is partial. */
 static int write_metadata(weir__job *job, int64_t id, const char *dir, weir__err *err) {
   char path[4096];
   snprintf(path, sizeof path, "%s/_metadata", dir);
@@ -952,7 +1075,7 @@ static int write_metadata(weir__job *job, int64_t id, const char *dir, weir__err
   clock_gettime(CLOCK_REALTIME, &ts);
   int rc = weir__snap_open(&w, path, err);
   if (rc) return rc;
-  rc = weir__snap_put_u64(&w, 1, err); /* format version */
+  rc = weir__snap_put_u64(&w, 2, err); /* format version */
   if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)id, err);
   if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, err);
   if (!rc) rc = weir__snap_put_bytes(&w, job->name, (uint32_t)strlen(job->name), err);
@@ -972,6 +1095,22 @@ static int write_metadata(weir__job *job, int64_t id, const char *dir, weir__err
       rc = weir__snap_put_bytes(&w, uid, (uint32_t)strlen(uid), err);
       if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)sub, err);
     }
+  }
+  /* The in-flight data of an unaligned checkpoint: per file the head
+   * operator of the task that kept it, its subtask and parallelism. */
+  int nin = 0;
+  for (int i = 0; i < job->tasks.n; i++)
+    nin += atomic_load(&((task_ext *)job->tasks.v[i])->inflight_id) == id;
+  if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)nin, err);
+  for (int i = 0; !rc && i < job->tasks.n; i++) {
+    task_ext *te = job->tasks.v[i];
+    if (atomic_load(&te->inflight_id) != id) continue;
+    const weir__op *head = te->t.chain[0];
+    char uid[128];
+    op_uid(job, head, uid, sizeof uid);
+    rc = weir__snap_put_bytes(&w, uid, (uint32_t)strlen(uid), err);
+    if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)head->subtask, err);
+    if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)head->nsubtasks, err);
   }
   if (rc) {
     weir__snap_abort(&w);
@@ -1293,6 +1432,13 @@ static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *er
   job->ckpt_retained = (int)weir__config_get_int(job->cfg, "execution.checkpointing.num-retained");
   const char *mode = weir__config_get(job->cfg, "execution.checkpointing.mode");
   job->ckpt_aligned = !mode || strcasecmp(mode, "AT_LEAST_ONCE") != 0;
+  const char *ua = weir__config_get(job->cfg, "execution.checkpointing.unaligned");
+  job->ckpt_unaligned = ua && strcasecmp(ua, "true") == 0;
+  if (job->ckpt_unaligned && !job->ckpt_aligned)
+    return weir__err_set(err, WEIR_ERROR, -1,
+                         "'execution.checkpointing.unaligned' = 'true' needs "
+                         "'execution.checkpointing.mode' = 'EXACTLY_ONCE' (an AT_LEAST_ONCE "
+                         "checkpoint does not align barriers, so there is nothing to overtake)");
   const char *base = weir__config_get(job->cfg, "state.checkpoints.dir");
   char dir[4096];
   if (base && *base)
@@ -1337,6 +1483,97 @@ static void *restore_main(void *arg) {
   return NULL;
 }
 
+/* A file of in-flight data named in a checkpoint's metadata. */
+typedef struct inflight_file {
+  char uid[128];
+  int sub, par;
+} inflight_file;
+
+/* Of the restored chunks t->replay[first..], keep the rows whose key
+ * group is the task's (a restore at another parallelism). */
+static int keep_own_rows(weir__task *t, int first, weir__err *err) {
+  weir__op *head = t->chain[0];
+  const weir__pop *in = head->plan->input;
+  int maxpar = t->job->plan->max_parallelism, n = first;
+  int *sel = weir__malloc(sizeof(int) * WEIR_CHUNK_CAP);
+  if (!sel) return weir__err_nomem(err);
+  int rc = WEIR_OK;
+  for (int i = first; i < t->nreplay; i++) {
+    weir__chunk *c = t->replay[i], *mine = NULL;
+    t->replay[i] = NULL;
+    int k = 0;
+    weir__arena_reset(&head->scratch);
+    for (int r = 0; !rc && r < c->n; r++) {
+      int kg = weir__edge_key_group(head->plan, c, r, &head->scratch, maxpar);
+      if (kg < 0) rc = weir__err_nomem(err);
+      else if (weir__restore_owns(head, (uint64_t)kg, maxpar)) sel[k++] = r;
+    }
+    if (!rc && k == c->n) {
+      mine = c;
+      c = NULL;
+    } else if (!rc && k) {
+      if (!(mine = weir__chunk_new(in->ncol, in->types, WEIR_CHUNK_CAP)) ||
+          weir__chunk_append_rows(mine, c, sel, k))
+        rc = weir__err_nomem(err);
+    }
+    weir__chunk_free(c);
+    if (mine && !rc) t->replay[n++] = mine;
+    else weir__chunk_free(mine);
+  }
+  t->nreplay = n;
+  weir__free(sel);
+  return rc;
+}
+
+/* The in-flight data of an unaligned checkpoint goes to the tasks whose
+ * head took it: at the parallelism it was taken, each its own file; at
+ * another, each task reads every file of its operator and keeps the rows
+ * of its key groups (a keyed edge), or subtask 0 takes all (the others
+ * send everything to subtask 0 too). */
+static int restore_inflight(weir__job *job, const char *path, const inflight_file *f, int nf,
+                            weir__err *err) {
+  int rc = WEIR_OK;
+  for (int j = 0; !rc && j < nf; j++) {
+    int found = 0;
+    for (int i = 0; !found && i < job->tasks.n; i++) {
+      weir__task *t = job->tasks.v[i];
+      char uid[128];
+      if (!t->ninputs) continue;
+      op_uid(job, t->chain[0], uid, sizeof uid);
+      found = strcmp(uid, f[j].uid) == 0;
+    }
+    if (!found)
+      rc = weir__err_set(err, WEIR_ERROR, -1,
+                         "cannot restore from '%s': it holds in-flight data of %s, which this "
+                         "query does not have (it was taken from a different query)",
+                         path, f[j].uid);
+  }
+  for (int i = 0; !rc && i < job->tasks.n; i++) {
+    weir__task *t = job->tasks.v[i];
+    if (!t->ninputs) continue;
+    weir__op *head = t->chain[0];
+    const weir__pop *in = head->plan->input;
+    char uid[128];
+    op_uid(job, head, uid, sizeof uid);
+    for (int j = 0; !rc && j < nf; j++) {
+      if (strcmp(uid, f[j].uid)) continue;
+      int same = f[j].par == head->nsubtasks, keyed = head->plan->edge == EDGE_HASH;
+      if (same ? f[j].sub != head->subtask : !keyed && head->subtask != 0) continue;
+      char file[4096];
+      snprintf(file, sizeof file, "%s/%s.%d.inflight", path, uid, f[j].sub);
+      weir__snap_reader r;
+      int first = t->nreplay;
+      rc = weir__snap_load(&r, file, err);
+      if (rc) break;
+      while (!rc && !weir__snap_at_end(&r))
+        rc = weir__rows_read(&r, in->ncol, in->types, &t->replay, &t->nreplay, err);
+      weir__snap_close(&r);
+      if (!rc && !same && keyed) rc = keep_own_rows(t, first, err);
+    }
+  }
+  return rc;
+}
+
 /* Restore every operator from the checkpoint or savepoint at path (a
  * chk-<n> directory): check its metadata against this job's plan (the
  * same stateful operators, the same number of key groups), then let each
@@ -1356,7 +1593,7 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
   const uint8_t *name;
   uint32_t nlen;
   if (!rc) rc = weir__snap_get_u64(&r, &version, err);
-  if (!rc && version != 1)
+  if (!rc && version != 1 && version != 2)
     rc = weir__err_set(err, WEIR_UNSUPPORTED, -1, "'%s': unknown checkpoint format version %llu",
                        path, (unsigned long long)version);
   if (!rc) rc = weir__snap_get_u64(&r, &id, err);
@@ -1397,6 +1634,23 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
       break;
     }
     old_par[found]++;
+  }
+  inflight_file *files = NULL;
+  uint64_t nfiles = 0;
+  if (!rc && version >= 2) rc = weir__snap_get_u64(&r, &nfiles, err);
+  if (!rc && nfiles > 1u << 20)
+    rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': implausible metadata", meta);
+  if (!rc && nfiles && !(files = weir__calloc(nfiles, sizeof *files))) rc = weir__err_nomem(err);
+  for (uint64_t i = 0; !rc && i < nfiles; i++) {
+    const uint8_t *uid;
+    uint32_t ulen;
+    uint64_t sub, par;
+    if ((rc = weir__snap_get_bytes(&r, &uid, &ulen, err)) || (rc = weir__snap_get_u64(&r, &sub, err)) ||
+        (rc = weir__snap_get_u64(&r, &par, err)))
+      break;
+    snprintf(files[i].uid, sizeof files[i].uid, "%.*s", (int)ulen, (const char *)uid);
+    files[i].sub = (int)sub;
+    files[i].par = (int)par;
   }
   /* The checkpoint's job name outlives the reader: the sinks' commit
    * records of its pending epochs carry it. */
@@ -1445,6 +1699,8 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
     }
     weir__free(ra);
   }
+  if (!rc) rc = restore_inflight(job, path, files, (int)nfiles, err);
+  weir__free(files);
   weir__free(old_par);
   return rc;
 }

@@ -82,6 +82,15 @@ static int route(xop *x, int t, const weir__chunk *c, const int *sel, int n) {
   return WEIR_OK;
 }
 
+int weir__edge_key_group(const weir__pop *p, const weir__chunk *c, int r, weir__arena *scratch,
+                         int maxpar) {
+  uint8_t kb[512], *key;
+  int len = weir__key_encode_any(c->cols, p->edge_keys, p->nedge_keys, r, kb, 0, (int)sizeof kb,
+                                 scratch, &key);
+  if (len < 0) return -1;
+  return (int)(weir__hash64(key, (size_t)len) % (uint64_t)maxpar);
+}
+
 static int x_push(weir__op *op, int port, weir__chunk *c) {
   xop *x = (xop *)op;
   const weir__pop *p = op->plan;
@@ -89,16 +98,11 @@ static int x_push(weir__op *op, int port, weir__chunk *c) {
     for (int r = 0; r < c->n; r++) x->sel[r] = r;
     return route(x, 0, c, x->sel, c->n);
   }
-  uint8_t kb[512];
   int maxpar = x->maxpar;
   weir__arena_reset(&op->scratch); /* long keys of the previous chunk */
   for (int r = 0; r < c->n; r++) {
-    uint8_t *key;
-    int len = weir__key_encode_any(c->cols, p->edge_keys, p->nedge_keys, r, kb, 0, (int)sizeof kb,
-                                   &op->scratch, &key);
-    if (len < 0) return weir__err_nomem(op->err);
-    uint64_t h = weir__hash64(key, (size_t)len);
-    int kg = (int)(h % (uint64_t)maxpar);
+    int kg = weir__edge_key_group(p, c, r, &op->scratch, maxpar);
+    if (kg < 0) return weir__err_nomem(op->err);
     x->targets[r] = (int)((int64_t)kg * x->nouts / maxpar);
   }
   for (int t = 0; t < x->nouts; t++) {
@@ -150,9 +154,20 @@ static int x_on_watermark(weir__op *op, int64_t wm) {
 }
 
 /* The barrier follows everything this subtask sent before it, to every
- * consumer. */
+ * consumer.  An unaligned one overtakes what the channels hold: it is
+ * posted at once, ahead of the rows still buffered here, which are then
+ * sent as lying before it (the consumer keeps them with its snapshot). */
 static int x_on_barrier(weir__op *op, int64_t id) {
   xop *x = (xop *)op;
+  if (weir__job_barrier_unaligned(op->task->job, id)) {
+    for (int t = 0; t < x->nouts; t++)
+      weir__channel_priority_barrier(x->outs[t], id, x->buf[t] && x->buf[t]->n ? 1 : 0);
+    for (int t = 0; t < x->nouts; t++) {
+      int rc = send_buffer(x, t);
+      if (rc) return rc;
+    }
+    return WEIR_OK;
+  }
   int rc = weir__op_exchange_flush(op);
   for (int t = 0; rc == WEIR_OK && t < x->nouts; t++) {
     weir__msg m = {MSG_BARRIER, NULL, id};

@@ -28,6 +28,9 @@ static const struct {
      "time between checkpoints of a job (0: no checkpoints)"},
     {"execution.checkpointing.mode", V_ENUM, "EXACTLY_ONCE", "EXACTLY_ONCE|AT_LEAST_ONCE",
      "EXACTLY_ONCE aligns barriers at operators with several inputs; AT_LEAST_ONCE does not"},
+    {"execution.checkpointing.unaligned", V_ENUM, "false", "true|false",
+     "true: barriers overtake the chunks queued between tasks, which are kept with the "
+     "checkpoint (savepoints stay aligned)"},
     {"execution.checkpointing.timeout", V_DURATION, "10 min", NULL,
      "a checkpoint not complete after this long is abandoned"},
     {"execution.checkpointing.num-retained", V_INT_POS, "1", NULL,

@@ -1,0 +1,127 @@
+/*
+ * testutil.h -- what the unit tests of jobs, checkpoints and sinks share:
+ * a temporary directory per test binary, running SQL that must succeed,
+ * interrupting a statement from another thread, and reading a SQLite
+ * table back as text.  Included by one test file per binary (its
+ * functions are static).
+ */
+#ifndef WEIR_TESTUTIL_H
+#define WEIR_TESTUTIL_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "exec/exec.h"
+#include "state/state.h"
+#include "weir.h"
+
+/* The binary's temporary directory: $WEIR_TEST_TMP/<prefix>-<pid>. */
+static char tu_dir[512];
+
+/* Make tu_dir afresh (a cmocka group setup); 0 on success. */
+static inline int tu_setup_dir(const char *prefix) {
+  const char *base = getenv("WEIR_TEST_TMP");
+  snprintf(tu_dir, sizeof tu_dir, "%s/%s-%d", base ? base : "/tmp", prefix, (int)getpid());
+  weir__remove_tree(tu_dir);
+  return mkdir(tu_dir, 0755);
+}
+
+static inline int tu_teardown_dir(void **state) {
+  (void)state;
+  return weir__remove_tree(tu_dir);
+}
+
+/* Run sql, failing the test with weir's message if it fails. */
+static inline void tu_exec_ok(weir *db, const char *sql) {
+  char *err = NULL;
+  if (weir_exec(db, sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s: %s", sql, err);
+}
+
+/* Call weir_interrupt(db) from another thread after ms, or once `until`
+ * returns nonzero (polled every 5 ms) when it is set. */
+typedef struct tu_interrupter {
+  weir *db;
+  int ms;
+  int (*until)(void *arg);
+  void *arg;
+  pthread_t th;
+} tu_interrupter;
+
+static inline void *tu_interrupt_main(void *p) {
+  tu_interrupter *it = p;
+  if (it->until) {
+    while (!it->until(it->arg)) usleep(5000);
+  } else {
+    usleep((useconds_t)it->ms * 1000);
+  }
+  weir_interrupt(it->db);
+  return NULL;
+}
+
+static inline void tu_interrupt_start(tu_interrupter *it) {
+  assert_int_equal(pthread_create(&it->th, NULL, tu_interrupt_main, it), 0);
+}
+
+static inline void tu_interrupt_join(tu_interrupter *it) { pthread_join(it->th, NULL); }
+
+/* Run sql on db, interrupted after ms: it must end with WEIR_INTERRUPT. */
+static inline void tu_run_interrupted(weir *db, const char *sql, int ms) {
+  tu_interrupter it = {db, ms, NULL, NULL, 0};
+  tu_interrupt_start(&it);
+  char *err = NULL;
+  int rc = weir_exec(db, sql, NULL, NULL, &err);
+  tu_interrupt_join(&it);
+  if (rc != WEIR_INTERRUPT) fail_msg("expected an interrupt, got %d: %s", rc, err ? err : "");
+  weir_free(err);
+}
+
+/* The rows of `select` on the SQLite file db_path as text: columns
+ * separated by a space, one row per line (malloc'd). */
+static inline char *tu_sqlite_text(const char *db_path, const char *select) {
+  sqlite3 *s;
+  assert_int_equal(sqlite3_open_v2(db_path, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(s, select, -1, &q, NULL) != SQLITE_OK)
+    fail_msg("%s: %s", select, sqlite3_errmsg(s));
+  size_t cap = 1 << 16, n = 0;
+  char *out = malloc(cap);
+  out[0] = 0;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    for (int j = 0; j < sqlite3_column_count(q); j++) {
+      const char *v = (const char *)sqlite3_column_text(q, j);
+      size_t need = strlen(v ? v : "NULL") + 2;
+      if (n + need >= cap) {
+        while (n + need >= cap) cap *= 2;
+        out = realloc(out, cap);
+      }
+      n += (size_t)snprintf(out + n, cap - n, "%s%s", j ? " " : "", v ? v : "NULL");
+    }
+    if (n + 2 >= cap) out = realloc(out, cap *= 2);
+    out[n++] = '\n';
+    out[n] = 0;
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(s);
+  return out;
+}
+
+/* The newest complete checkpoint of job `name` under
+ * <tu_dir>/<sub>/<name> into buf, with an id above `above`; 0 if none. */
+static inline int tu_latest_checkpoint(const char *sub, const char *name, int64_t above, char *buf,
+                                       size_t n) {
+  char jobdir[1024];
+  snprintf(jobdir, sizeof jobdir, "%s/%s/%s", tu_dir, sub, name);
+  return weir__checkpoint_latest(jobdir, 0, above, buf, n);
+}
+
+#endif
