@@ -174,11 +174,25 @@ static int restart_wait(weir__bgjob *b, int64_t ms) {
 static int run_with_restarts(weir__bgjob *b, weir__err *err) {
   weir *db = b->db;
   weir_stmt *st = b->st;
+  const weir__table *once = weir__pplan_unreplayable(st->plan);
+  if (once && weir__job_checkpointing(st->job))
+    fprintf(stderr,
+            "[WARN] job '%s': table '%s' reads a source that cannot be read again, so the job is "
+            "at most once: after a failure it is not restarted, and the rows read since its last "
+            "checkpoint are not written\n",
+            b->name, once->name);
   for (int attempt = 1;; attempt++) {
     int rc = weir__job_run(st->job, err);
     if (rc == WEIR_DONE || rc == WEIR_INTERRUPT) return rc;
     int64_t delay = 0;
     if (!restart_allowed(&b->cfg, weir__job_checkpointing(st->job), attempt, &delay)) return rc;
+    if (once) {
+      /* A restart would go on from wherever the input is now: rows lost
+       * without a word.  Failing says so. */
+      fprintf(stderr, "[WARN] job '%s' failed and is not restarted: table '%s' cannot be read again\n",
+              b->name, once->name);
+      return rc;
+    }
     char from[4096];
     int have = weir__job_latest_checkpoint(st->job, from, sizeof from);
     fprintf(stderr, "[WARN] job '%s' failed: %s; restart %d from %s in %lld ms\n", b->name, err->msg,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # checkpoints.sh -- what checkpoints cost: Nexmark q5 (bench/nexmark/q5.sql)
 # at parallelism 2 into a blackhole, without checkpoints and with them
-# every 10 s and every 1 s; then the time to restore after a SIGKILL.
+# every 10 s and every 1 s, aligned and unaligned; then the time to restore
+# after a SIGKILL.
 #
 #   bench/checkpoints.sh [EVENTS [EPS]]   (default 300 M events at 1 M events/s
 #                                          of event time: about 20 s per run)
@@ -22,18 +23,19 @@ trap 'rm -rf "$tmp"' EXIT
 
 script() { # INTERVAL [RESTORE_FROM]
   { echo "SET 'parallelism.default' = '2'; SET 'pipeline.name' = 'q5';"
-    [[ $1 != none ]] && echo "SET 'execution.checkpointing.interval' = '$1';"
+    [[ $1 != none ]] && echo "SET 'execution.checkpointing.interval' = '${1% unaligned}';"
+    [[ $1 == *unaligned ]] && echo "SET 'execution.checkpointing.unaligned' = 'true';"
     [[ -n "${2:-}" ]] && echo "SET 'execution.savepoint.path' = '$2';"
     sed -e "s/\${EVENTS}/$events/g; s/\${EPS}/$eps/g; s/\${SINK}/blackhole/g; s/\${SINK_OPTIONS}//g" \
       bench/nexmark/q5.sql; } > "$tmp/job.sql"
 }
 
 echo "Nexmark q5, $events events at $eps events/s of event time, parallelism 2 ($(date -u +%F), $(nproc) CPUs)"
-printf "| %-12s | %7s | %7s | %13s | %6s | %11s | %8s | %9s |\n" interval "wall s" "CPU s" \
+printf "| %-14s | %7s | %7s | %13s | %6s | %11s | %8s | %9s |\n" interval "wall s" "CPU s" \
   "events/CPU-s" loss checkpoints "mean ms" "mean MB"
-printf "| %-12s | %7s | %7s | %13s | %6s | %11s | %8s | %9s |\n" --- ---: ---: ---: ---: ---: ---: ---:
+printf "| %-14s | %7s | %7s | %13s | %6s | %11s | %8s | %9s |\n" --- ---: ---: ---: ---: ---: ---: ---:
 base=""
-for iv in none "10 s" "1 s"; do
+for iv in none "10 s" "1 s" "1 s unaligned"; do
   script "$iv"
   rm -rf "$tmp/state"
   /usr/bin/time -f "%e %U %S" -o "$tmp/time" build-bench/weir "$tmp/state" -f "$tmp/job.sql" \
@@ -43,7 +45,7 @@ for iv in none "10 s" "1 s"; do
   [[ -z "$base" ]] && base=$cpu
   read -r n ms mb < <(sed -n 's/.* \([0-9]*\) checkpoints, mean \([0-9]*\) ms.*mean size \([0-9.]*\) MB.*/\1 \2 \3/p' \
     "$tmp/err" | head -1; echo "0 - -")
-  printf "| %-12s | %7s | %7s | %11.2f M | %5.1f%% | %11s | %8s | %9s |\n" "$iv" "$wall" "$cpu" \
+  printf "| %-14s | %7s | %7s | %11.2f M | %5.1f%% | %11s | %8s | %9s |\n" "$iv" "$wall" "$cpu" \
     "$(awk -v e="$events" -v c="$cpu" 'BEGIN {print e / c / 1e6}')" \
     "$(awk -v c="$cpu" -v b="$base" 'BEGIN {print (c / b - 1) * 100}')" "$n" "$ms" "$mb"
   [[ "$iv" == "1 s" ]] && full=$wall

@@ -450,6 +450,7 @@ extern const weir__connector weir__connector_print;
 extern const weir__connector weir__connector_blackhole;
 extern const weir__connector weir__connector_nexmark;
 extern const weir__connector weir__connector_datagen;
+extern const weir__connector weir__connector_stdin;
 
 /* ---- record decoding (connectors/format_*.c) -------------------------------- */
 

@@ -1296,13 +1296,17 @@ static void *coord_main(void *arg) {
       final_checkpoint(job, last, &err))
     job_fail(job, &err, err.code ? err.code : WEIR_IOERR);
   pthread_mutex_unlock(&job->ckpt_mu);
+  char inflight[64] = "";
+  if (job->ckpt_unaligned)
+    snprintf(inflight, sizeof inflight, ", unaligned: %lld in-flight rows kept",
+             (long long)atomic_load(&job->ckpt_inflight_rows));
   if (job->ckpt_count)
     fprintf(stderr,
             "[INFO] job '%s': %lld checkpoints, mean %.0f ms (max %lld ms), mean size %.1f MB "
-            "(last %.1f MB)\n",
+            "(last %.1f MB)%s\n",
             job->name, (long long)job->ckpt_count, (double)job->ckpt_ms_total / (double)job->ckpt_count,
             (long long)job->ckpt_ms_max, (double)job->ckpt_bytes_total / (double)job->ckpt_count / 1e6,
-            (double)job->ckpt_bytes_last / 1e6);
+            (double)job->ckpt_bytes_last / 1e6, inflight);
   return NULL;
 }
 

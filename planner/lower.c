@@ -606,15 +606,21 @@ static void explain_aggs(const weir__pop *p, weir__sb *sb) {
   weir__sb_putc(sb, ']');
 }
 
-/* What a sink delivers (DESIGN section 8): exactly once needs
- * checkpoints, replayable sources and a sink that commits per checkpoint. */
-static const char *sink_guarantee(const weir__pplan *pp, const weir__pop *sink) {
-  if (!pp->checkpointing) return "at-least-once(no checkpoints)";
+const weir__table *weir__pplan_unreplayable(const weir__pplan *pp) {
   for (int i = 0; i < pp->nops; i++) {
     const weir__pop *o = pp->ops[i];
-    if (o->kind == POP_SOURCE && !(o->table->caps & WEIR_CAP_SOURCE_REPLAYABLE))
-      return "at-least-once(source not replayable)";
+    if (o->kind == POP_SOURCE && !(o->table->caps & WEIR_CAP_SOURCE_REPLAYABLE)) return o->table;
   }
+  return NULL;
+}
+
+/* What a sink delivers (DESIGN section 8): exactly once needs
+ * checkpoints, replayable sources and a sink that commits per checkpoint.
+ * What a source that cannot be read again (stdin) has handed on is lost
+ * with a failure: at most once, as Flink classes its socket source. */
+static const char *sink_guarantee(const weir__pplan *pp, const weir__pop *sink) {
+  if (weir__pplan_unreplayable(pp)) return "at-most-once(source not replayable)";
+  if (!pp->checkpointing) return "at-least-once(no checkpoints)";
   if (!(sink->table->caps & WEIR_CAP_SINK_EXACTLY_ONCE)) return "at-least-once(connector)";
   return "exactly-once";
 }

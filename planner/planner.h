@@ -352,6 +352,9 @@ typedef struct weir__pplan {
 int weir__plan_lower(const weir__lplan *lp, const weir__config *cfg, weir__pplan **out,
                      weir__err *err);
 void weir__pplan_free(weir__pplan *p);
+/* The table of the first source that cannot be read again after a
+ * failure (stdin), or NULL. */
+const weir__table *weir__pplan_unreplayable(const weir__pplan *pp);
 void weir__pplan_explain(const weir__pplan *p, weir__sb *sb);
 const char *weir__pop_name(int kind);
 

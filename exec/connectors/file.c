@@ -22,7 +22,13 @@
  * is dropped and counted (the job's skipped figure).  Nothing else is
  * dropped.
  *
- * Entry points: weir__connector_file, weir__connector_filesystem.
+ * Standard input ('connector' = 'stdin') is read the same way, by subtask
+ * 0 alone.  It cannot be read again, so it takes no part in restores: a
+ * job that reads it is at most once across a failure (as Flink classes
+ * its socket source), and is not restarted.
+ *
+ * Entry points: weir__connector_file, weir__connector_filesystem,
+ * weir__connector_stdin.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +54,14 @@ static const weir__opt_spec file_opts[] = {
     {"sink.rolling-policy.file-size", OPT_INT, 0, NULL, "134217728"},
     {NULL, 0, 0, NULL, NULL}};
 
+/* Standard input: no path, and no pacing (whoever writes it paces it). */
+static const weir__opt_spec stdin_opts[] = {
+    {"connector", OPT_STRING, 1, NULL, NULL},
+    {"format", OPT_ENUM, 1, "csv|json", NULL},
+    WEIR_SOURCE_OPTS,
+    {"format.error-policy", OPT_ENUM, 0, "fail|skip", "fail"},
+    {NULL, 0, 0, NULL, NULL}};
+
 static const weir__opt_spec csv_opts[] = {
     {"csv.field-delimiter", OPT_CHAR, 0, NULL, ","},
     {"csv.quote-character", OPT_CHAR, 0, NULL, "\""},
@@ -66,10 +80,15 @@ static int is_json(const weir__table *t) {
   return f && strcmp(f, "json") == 0;
 }
 
+static int is_stdin(const weir__table *t) {
+  const char *c = weir__table_option(t, "connector");
+  return c && strcasecmp(c, "stdin") == 0;
+}
+
 static int file_validate(weir__table *t, weir__err *err) {
   const char *fmt = weir__table_option(t, "format");
-  const weir__opt_spec *lists[2] = {file_opts, fmt && strcmp(fmt, "json") == 0 ? json_opts
-                                                                               : csv_opts};
+  const weir__opt_spec *lists[2] = {is_stdin(t) ? stdin_opts : file_opts,
+                                    fmt && strcmp(fmt, "json") == 0 ? json_opts : csv_opts};
   const char *conn = weir__table_option(t, "connector");
   char what[96];
   snprintf(what, sizeof what, "connector '%s' with format '%s'", conn, fmt ? fmt : "?");
@@ -119,6 +138,8 @@ typedef struct file_src {
   int64_t split_start; /* offset where this subtask's records begin */
   int64_t remaining; /* bytes of this split not yet read */
   int64_t buf_off;   /* file offset of buf[0] */
+  int is_stdin;      /* reads standard input (fd 0, not closed) */
+  int no_split;      /* another subtask reads the whole input */
   weir__pacer pace; /* 'scan.rows-per-second' */
   weir__chunk *out;
   int max_rows;
@@ -134,9 +155,10 @@ static int src_open(weir__op *op) {
   const weir__pop *p = op->plan;
   const weir__table *t = p->table;
   f->fd = -1;
-  f->path = weir__table_option(t, "path");
+  f->is_stdin = is_stdin(t);
+  f->path = f->is_stdin ? "<stdin>" : weir__table_option(t, "path");
   f->json = is_json(t);
-  f->skip_bad = strcmp(weir__opt_get(t, file_opts, "format.error-policy"), "skip") == 0 ||
+  f->skip_bad = strcmp(weir__opt_get(t, stdin_opts, "format.error-policy"), "skip") == 0 ||
                 weir__opt_bool(t, f->json ? json_opts : csv_opts,
                                f->json ? "json.ignore-parse-errors" : "csv.ignore-parse-errors");
   f->fail_on_missing = f->json && weir__opt_bool(t, json_opts, "json.fail-on-missing-field");
@@ -145,13 +167,14 @@ static int src_open(weir__op *op) {
   f->csv.quote = opt_char(t, "csv.quote-character", '"');
   f->csv.null_literal = weir__table_option(t, "csv.null-literal");
   f->line = 1;
-  weir__pacer_start(&f->pace, weir__opt_int(t, file_opts, "scan.rows-per-second"), op->nsubtasks);
+  weir__pacer_start(&f->pace, f->is_stdin ? 0 : weir__opt_int(t, file_opts, "scan.rows-per-second"),
+                    op->nsubtasks);
   f->max_rows = (int)weir__config_get_int(op->cfg, "table.exec.source.max-rows-per-chunk");
   if (f->max_rows <= 0 || f->max_rows > WEIR_CHUNK_CAP) f->max_rows = WEIR_CHUNK_CAP;
   weir__arena_init(&f->arena, 4096);
 
   struct stat st;
-  f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+  f->fd = f->is_stdin ? STDIN_FILENO : open(f->path, O_RDONLY | O_CLOEXEC);
   if (f->fd < 0)
     return weir__op_fail(op, errno == ENOENT ? WEIR_NOTFOUND : WEIR_IOERR,
                          "cannot open '%s' (table '%s'): %s", f->path, t->name, strerror(errno));
@@ -159,7 +182,9 @@ static int src_open(weir__op *op) {
     return weir__op_fail(op, WEIR_IOERR, "cannot read '%s' (table '%s'): it is a directory",
                          f->path, t->name);
   f->remaining = INT64_MAX;
-  if (op->nsubtasks > 1) {
+  if (f->is_stdin) {
+    if (op->subtask > 0) f->no_split = 1; /* one reader: the descriptor is shared */
+  } else if (op->nsubtasks > 1) {
     int rc = set_split(f, &st);
     if (rc) return rc;
   }
@@ -240,7 +265,7 @@ static int set_split(file_src *f, const struct stat *st) {
   weir__op *op = &f->base;
   if (!S_ISREG(st->st_mode)) {
     /* Not seekable: the first subtask reads it all. */
-    if (op->subtask > 0) f->remaining = 0;
+    if (op->subtask > 0) f->no_split = 1;
     return WEIR_OK;
   }
   int64_t size = st->st_size;
@@ -426,6 +451,7 @@ static int next_record(file_src *f) {
 static int src_poll(weir__op *op) {
   file_src *f = (file_src *)op;
   weir__chunk *out = f->out;
+  if (f->no_split) return WEIR_DONE;
   weir__chunk_reset(out);
   int max_rows = (int)weir__pacer_due(&f->pace, op, f->max_rows);
   if (!max_rows) return WEIR_OK;
@@ -471,7 +497,7 @@ static int src_poll(weir__op *op) {
 
 static void src_close(weir__op *op) {
   file_src *f = (file_src *)op;
-  if (f->fd >= 0) close(f->fd);
+  if (f->fd >= 0 && !f->is_stdin) close(f->fd);
   f->fd = -1;
   weir__free(f->buf);
   weir__free(f->targets);
@@ -560,5 +586,20 @@ const weir__connector weir__connector_filesystem = {
     .opts = file_opts,
     .source = &file_source_vtab,
     .sink = &weir__fs_sink_vtab,
+    .validate = file_validate,
+};
+
+/* Not replayable: no snapshot or restore. */
+static const weir__op_vtab stdin_source_vtab = {.name = "StdinSource",
+                                                .size = sizeof(file_src),
+                                                .open = src_open,
+                                                .poll = src_poll,
+                                                .close = src_close};
+
+const weir__connector weir__connector_stdin = {
+    .name = "stdin",
+    .caps = WEIR_CAP_SOURCE | WEIR_CAP_BOUNDED,
+    .opts = stdin_opts,
+    .source = &stdin_source_vtab,
     .validate = file_validate,
 };

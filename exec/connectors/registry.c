@@ -17,6 +17,7 @@
 static const weir__connector *const connectors[] = {
     &weir__connector_file,  &weir__connector_filesystem, &weir__connector_sqlite,
     &weir__connector_print, &weir__connector_blackhole, &weir__connector_nexmark, &weir__connector_datagen,
+    &weir__connector_stdin,
 };
 
 const weir__connector *weir__connector_find(const char *name) {
