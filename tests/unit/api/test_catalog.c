@@ -5,21 +5,7 @@
  * resumed by weir_resume, and a catalog statement that no longer runs
  * makes weir_open fail with a message naming it.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-#include <sqlite3.h>
-
-#include "state/state.h"
-#include "weir.h"
-
-static char dir[512];
+#include "../testutil.h"
 
 static int collect(void *arg, int ncol, const char *const *values, const char *const *names,
                    int kind) {
@@ -35,7 +21,8 @@ static int collect(void *arg, int ncol, const char *const *values, const char *c
 
 static char out[8192];
 
-static void exec_ok(weir *db, const char *sql) {
+/* Run sql, which must succeed, with its rows in out. */
+static void exec_out(weir *db, const char *sql) {
   char *err = NULL;
   out[0] = 0;
   if (weir_exec(db, sql, collect, out, &err) != WEIR_OK) fail_msg("%s: %s", sql, err ? err : "?");
@@ -44,14 +31,14 @@ static void exec_ok(weir *db, const char *sql) {
 static void test_tables_survive_reopening(void **state) {
   (void)state;
   weir *db;
-  assert_int_equal(weir_open(dir, &db), WEIR_OK);
-  exec_ok(db, "CREATE TABLE a (x BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '10');"
+  assert_int_equal(weir_open(tu_dir, &db), WEIR_OK);
+  exec_out(db, "CREATE TABLE a (x BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '10');"
               "CREATE TABLE b (x BIGINT) WITH ('connector' = 'blackhole');"
               "CREATE TABLE gone (x BIGINT) WITH ('connector' = 'blackhole');"
               "DROP TABLE gone;");
   weir_close(db);
-  assert_int_equal(weir_open(dir, &db), WEIR_OK);
-  exec_ok(db, "SHOW TABLES");
+  assert_int_equal(weir_open(tu_dir, &db), WEIR_OK);
+  exec_out(db, "SHOW TABLES");
   assert_string_equal(out, "a\nb\n");
   /* Creating a table again is an error, as in the first session. */
   char *err = NULL;
@@ -65,8 +52,8 @@ static void test_tables_survive_reopening(void **state) {
 static void test_show_jobs(void **state) {
   (void)state;
   weir *db;
-  assert_int_equal(weir_open(dir, &db), WEIR_OK);
-  exec_ok(db, "CREATE JOB copy AS INSERT INTO b SELECT x FROM a;");
+  assert_int_equal(weir_open(tu_dir, &db), WEIR_OK);
+  exec_out(db, "CREATE JOB copy AS INSERT INTO b SELECT x FROM a;");
   char *err = NULL;
   /* A job that fails: its sink cannot be opened. */
   assert_int_equal(weir_exec(db,
@@ -76,17 +63,17 @@ static void test_show_jobs(void **state) {
                              NULL, NULL, &err),
                    WEIR_IOERR);
   weir_free(err);
-  exec_ok(db, "SHOW JOBS");
+  exec_out(db, "SHOW JOBS");
   assert_non_null(strstr(out, "copy|FINISHED|"));
   assert_non_null(strstr(out, "|10|10|0|NULL\n")); /* records in, out, late; no failure */
   assert_non_null(strstr(out, "broken|FAILED|"));
   assert_non_null(strstr(out, "cannot open"));
   weir_close(db);
   /* And after reopening; DESCRIBE JOB gives one job's record. */
-  assert_int_equal(weir_open(dir, &db), WEIR_OK);
-  exec_ok(db, "SHOW JOBS");
+  assert_int_equal(weir_open(tu_dir, &db), WEIR_OK);
+  exec_out(db, "SHOW JOBS");
   assert_non_null(strstr(out, "copy|FINISHED|"));
-  exec_ok(db, "DESCRIBE JOB broken");
+  exec_out(db, "DESCRIBE JOB broken");
   assert_non_null(strstr(out, "status|FAILED\n"));
   assert_non_null(strstr(out, "statement|INSERT INTO bad SELECT x FROM a\n"));
   assert_non_null(strstr(out, "failure|"));
@@ -102,16 +89,16 @@ static void test_show_jobs(void **state) {
 static void test_resume_runs_crashed_jobs(void **state) {
   (void)state;
   char path[1024], sql[2048];
-  snprintf(path, sizeof path, "%s/resumed.db", dir);
+  snprintf(path, sizeof path, "%s/resumed.db", tu_dir);
   weir *db;
-  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  assert_int_equal(weir_open(tu_dir, &db), WEIR_OK);
   snprintf(sql, sizeof sql,
            "CREATE TABLE r (x BIGINT) WITH ('connector' = 'sqlite', 'path' = '%s');", path);
-  exec_ok(db, sql);
+  exec_out(db, sql);
   weir_close(db);
   /* What a crash mid-job leaves behind: the job RUNNING in the catalog. */
   char cat[1024];
-  snprintf(cat, sizeof cat, "%s/catalog.db", dir);
+  snprintf(cat, sizeof cat, "%s/catalog.db", tu_dir);
   sqlite3 *s;
   assert_int_equal(sqlite3_open(cat, &s), SQLITE_OK);
   assert_int_equal(sqlite3_exec(s,
@@ -121,13 +108,13 @@ static void test_resume_runs_crashed_jobs(void **state) {
                                 NULL, NULL, NULL),
                    SQLITE_OK);
   sqlite3_close(s);
-  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  assert_int_equal(weir_open(tu_dir, &db), WEIR_OK);
   char *err = NULL;
   assert_int_equal(weir_resume(db, &err), WEIR_OK);
   /* It runs in the background. */
   assert_int_equal(weir_jobs_wait(db), WEIR_OK);
   assert_int_equal(weir_jobs_running(db), 0);
-  exec_ok(db, "SHOW JOBS");
+  exec_out(db, "SHOW JOBS");
   assert_non_null(strstr(out, "again|FINISHED|"));
   /* Nothing left to resume. */
   assert_int_equal(weir_resume(db, &err), WEIR_OK);
@@ -145,12 +132,12 @@ static void test_resume_runs_crashed_jobs(void **state) {
 static void test_state_dir_is_locked(void **state) {
   (void)state;
   weir *a, *b;
-  assert_int_equal(weir_open(dir, &a), WEIR_OK);
-  assert_int_equal(weir_open(dir, &b), WEIR_IOERR);
+  assert_int_equal(weir_open(tu_dir, &a), WEIR_OK);
+  assert_int_equal(weir_open(tu_dir, &b), WEIR_IOERR);
   assert_non_null(strstr(weir_errmsg(b), "in use by another weir process"));
   weir_close(b);
   weir_close(a);
-  assert_int_equal(weir_open(dir, &b), WEIR_OK); /* free again */
+  assert_int_equal(weir_open(tu_dir, &b), WEIR_OK); /* free again */
   weir_close(b);
 }
 
@@ -160,17 +147,17 @@ static void test_names_and_failed_resumes(void **state) {
   (void)state;
   weir *db;
   for (int i = 0; i < 2; i++) {
-    assert_int_equal(weir_open(dir, &db), WEIR_OK);
-    exec_ok(db, "INSERT INTO b SELECT x FROM a;");
+    assert_int_equal(weir_open(tu_dir, &db), WEIR_OK);
+    exec_out(db, "INSERT INTO b SELECT x FROM a;");
     weir_close(db);
   }
-  assert_int_equal(weir_open(dir, &db), WEIR_OK);
-  exec_ok(db, "SHOW JOBS");
+  assert_int_equal(weir_open(tu_dir, &db), WEIR_OK);
+  exec_out(db, "SHOW JOBS");
   assert_non_null(strstr(out, "insert-1|FINISHED|"));
   assert_non_null(strstr(out, "insert-2|FINISHED|"));
   weir_close(db);
   char cat[1024];
-  snprintf(cat, sizeof cat, "%s/catalog.db", dir);
+  snprintf(cat, sizeof cat, "%s/catalog.db", tu_dir);
   sqlite3 *s;
   assert_int_equal(sqlite3_open(cat, &s), SQLITE_OK);
   assert_int_equal(sqlite3_exec(s,
@@ -180,13 +167,13 @@ static void test_names_and_failed_resumes(void **state) {
                                 NULL, NULL, NULL),
                    SQLITE_OK);
   sqlite3_close(s);
-  assert_int_equal(weir_open(dir, &db), WEIR_OK);
+  assert_int_equal(weir_open(tu_dir, &db), WEIR_OK);
   char *err = NULL;
   assert_int_not_equal(weir_resume(db, &err), WEIR_OK);
   assert_non_null(strstr(err, "job 'lost'"));
   weir_free(err);
   assert_int_equal(weir_jobs_wait(db), WEIR_OK);
-  exec_ok(db, "SHOW JOBS");
+  exec_out(db, "SHOW JOBS");
   assert_non_null(strstr(out, "lost|FAILED|"));
   assert_non_null(strstr(out, "fine|FINISHED|"));
   assert_int_equal(weir_resume(db, &err), WEIR_OK); /* nothing left */
@@ -197,7 +184,7 @@ static void test_names_and_failed_resumes(void **state) {
 static void test_broken_catalog_is_reported(void **state) {
   (void)state;
   char cat[1024];
-  snprintf(cat, sizeof cat, "%s/catalog.db", dir);
+  snprintf(cat, sizeof cat, "%s/catalog.db", tu_dir);
   sqlite3 *s;
   assert_int_equal(sqlite3_open(cat, &s), SQLITE_OK);
   assert_int_equal(sqlite3_exec(s, "INSERT INTO ddl (sql) VALUES ('CREATE TABLE broken (x NOTATYPE)')",
@@ -205,7 +192,7 @@ static void test_broken_catalog_is_reported(void **state) {
                    SQLITE_OK);
   sqlite3_close(s);
   weir *db;
-  assert_int_not_equal(weir_open(dir, &db), WEIR_OK);
+  assert_int_not_equal(weir_open(tu_dir, &db), WEIR_OK);
   assert_non_null(strstr(weir_errmsg(db), "cannot restore the catalog"));
   assert_non_null(strstr(weir_errmsg(db), "CREATE TABLE broken"));
   weir_close(db);
@@ -213,15 +200,7 @@ static void test_broken_catalog_is_reported(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  const char *base = getenv("WEIR_TEST_TMP");
-  snprintf(dir, sizeof dir, "%s/catalog-%d", base ? base : "/tmp", (int)getpid());
-  weir__remove_tree(dir);
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return weir__remove_tree(dir);
+  return tu_setup_dir("catalog");
 }
 
 int main(void) {
@@ -233,5 +212,5 @@ int main(void) {
       cmocka_unit_test(test_names_and_failed_resumes),
       cmocka_unit_test(test_broken_catalog_is_reported),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, tu_teardown_dir);
 }

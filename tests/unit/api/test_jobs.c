@@ -8,23 +8,9 @@
  * error with a clear message.
  */
 #include <dirent.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <cmocka.h>
-#include <sqlite3.h>
-
-#include "state/state.h"
-#include "weir.h"
-
-static char dir[512];
+#include "../testutil.h"
 
 /* 40000 Nexmark events paced at 20000 per second: a job of about 2 s. */
 static const char *setup_sql =
@@ -38,12 +24,7 @@ static const char *insert_sql =
     "TABLE(TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '200' MILLISECOND)) "
     "GROUP BY window_start, window_end";
 
-static void exec_ok(weir *db, const char *sql) {
-  char *err = NULL;
-  if (weir_exec(db, sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s: %s", sql, err);
-}
-
-/* An engine (state_dir NULL: in memory, savepoints under dir) with the
+/* An engine (state_dir NULL: in memory, savepoints under tu_dir) with the
  * bid table and a SQLite sink at db_path, at parallelism par. */
 static weir *open_with_sink(const char *state_dir, const char *db_path, int par) {
   weir *db;
@@ -54,30 +35,14 @@ static weir *open_with_sink(const char *state_dir, const char *db_path, int par)
            "%s CREATE TABLE out1 (ws TIMESTAMP(3), n BIGINT, total BIGINT, top BIGINT,"
            "  PRIMARY KEY (ws) NOT ENFORCED)"
            "  WITH ('connector' = 'sqlite', 'path' = '%s', 'table-name' = 'w');",
-           dir, par, setup_sql, db_path);
-  exec_ok(db, sql);
+           tu_dir, par, setup_sql, db_path);
+  tu_exec_ok(db, sql);
   return db;
 }
 
 /* The sink table as text, ordered. */
 static char *table_text(const char *db_path) {
-  sqlite3 *s;
-  assert_int_equal(sqlite3_open(db_path, &s), SQLITE_OK);
-  sqlite3_stmt *q;
-  size_t cap = 1 << 16, n = 0;
-  char *out = malloc(cap);
-  out[0] = 0;
-  if (sqlite3_prepare_v2(s, "SELECT ws, n, total, top FROM w ORDER BY ws", -1, &q, NULL) == SQLITE_OK) {
-    while (sqlite3_step(q) == SQLITE_ROW) {
-      n += (size_t)snprintf(out + n, cap - n, "%s %lld %lld %lld\n", sqlite3_column_text(q, 0),
-                            sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2),
-                            sqlite3_column_int64(q, 3));
-      assert_true(n < cap);
-    }
-    sqlite3_finalize(q);
-  }
-  sqlite3_close(s);
-  return out;
+  return tu_sqlite_text(db_path, "SELECT ws, n, total, top FROM w ORDER BY ws");
 }
 
 static int count_lines(const char *s) {
@@ -89,9 +54,9 @@ static int count_lines(const char *s) {
 /* The reference: the INSERT run to its end in one go. */
 static char *reference(const char *name) {
   char path[1024];
-  snprintf(path, sizeof path, "%s/%s.db", dir, name);
+  snprintf(path, sizeof path, "%s/%s.db", tu_dir, name);
   weir *db = open_with_sink(NULL, path, 2);
-  exec_ok(db, insert_sql);
+  tu_exec_ok(db, insert_sql);
   weir_close(db);
   return table_text(path);
 }
@@ -143,9 +108,9 @@ static void test_detached_insert(void **state) {
   (void)state;
   char *want = reference("detached-ref");
   char path[1024];
-  snprintf(path, sizeof path, "%s/detached.db", dir);
+  snprintf(path, sizeof path, "%s/detached.db", tu_dir);
   weir *db = open_with_sink(NULL, path, 2);
-  exec_ok(db, "SET 'table.dml-sync' = 'false'; SET 'pipeline.name' = 'bg';");
+  tu_exec_ok(db, "SET 'table.dml-sync' = 'false'; SET 'pipeline.name' = 'bg';");
   double t0 = now_s();
   query(db, insert_sql);
   assert_true(now_s() - t0 < 1.0);
@@ -188,7 +153,7 @@ static void test_detached_insert(void **state) {
 static void run_and_stop(weir *db, const char *name, int ms, int drain, char *sp, size_t n) {
   char sql[512];
   snprintf(sql, sizeof sql, "SET 'table.dml-sync' = 'false'; SET 'pipeline.name' = '%s';", name);
-  exec_ok(db, sql);
+  tu_exec_ok(db, sql);
   query(db, insert_sql);
   sleep_ms(ms);
   snprintf(sql, sizeof sql, "STOP JOB '%s' WITH SAVEPOINT%s", name, drain ? " WITH DRAIN" : "");
@@ -210,12 +175,12 @@ static void test_savepoint_rescale_1_2_4(void **state) {
   (void)state;
   char *want = reference("rescale-ref");
   char path[1024], sp1[2048], sp2[2048], sql[4096];
-  snprintf(path, sizeof path, "%s/rescale.db", dir);
+  snprintf(path, sizeof path, "%s/rescale.db", tu_dir);
   weir *db = open_with_sink(NULL, path, 1);
   snprintf(sql, sizeof sql,
            "SET 'execution.checkpointing.interval' = '100 ms';"
-           "SET 'state.checkpoints.dir' = '%s/checkpoints';", dir);
-  exec_ok(db, sql);
+           "SET 'state.checkpoints.dir' = '%s/checkpoints';", tu_dir);
+  tu_exec_ok(db, sql);
   run_and_stop(db, "sp", 600, 0, sp1, sizeof sp1);
   query(db, "DESCRIBE JOB sp");
   assert_non_null(strstr(out, sp1));
@@ -224,14 +189,14 @@ static void test_savepoint_rescale_1_2_4(void **state) {
   assert_true(count_lines(partial) < count_lines(want));
   db = open_with_sink(NULL, path, 2);
   snprintf(sql, sizeof sql, "SET 'execution.savepoint.path' = '%s';", sp1);
-  exec_ok(db, sql);
+  tu_exec_ok(db, sql);
   run_and_stop(db, "sp", 600, 0, sp2, sizeof sp2);
   assert_string_not_equal(sp1, sp2);
   weir_close(db);
   db = open_with_sink(NULL, path, 4);
   snprintf(sql, sizeof sql, "SET 'execution.savepoint.path' = '%s';", sp2);
-  exec_ok(db, sql);
-  exec_ok(db, insert_sql);
+  tu_exec_ok(db, sql);
+  tu_exec_ok(db, insert_sql);
   weir_close(db);
   char *got = table_text(path);
   assert_string_equal(got, want);
@@ -246,13 +211,13 @@ static void test_intermediate_savepoint(void **state) {
   (void)state;
   char *want = reference("inter-ref");
   char path[1024], sp[2048], sql[4096];
-  snprintf(path, sizeof path, "%s/inter.db", dir);
+  snprintf(path, sizeof path, "%s/inter.db", tu_dir);
   weir *db = open_with_sink(NULL, path, 2);
   snprintf(sql, sizeof sql,
            "SET 'execution.checkpointing.interval' = '100 ms'; SET 'state.checkpoints.dir' = "
            "'%s/checkpoints'; SET 'table.dml-sync' = 'false'; SET 'pipeline.name' = 'inter';",
-           dir);
-  exec_ok(db, sql);
+           tu_dir);
+  tu_exec_ok(db, sql);
   query(db, insert_sql);
   sleep_ms(500);
   query(db, "SAVEPOINT JOB 'inter'");
@@ -265,8 +230,8 @@ static void test_intermediate_savepoint(void **state) {
   query(db, "SHOW JOBS");
   assert_non_null(strstr(out, "inter|CANCELED|"));
   snprintf(sql, sizeof sql, "SET 'execution.savepoint.path' = '%s'; SET 'table.dml-sync' = 'true';", sp);
-  exec_ok(db, sql);
-  exec_ok(db, insert_sql);
+  tu_exec_ok(db, sql);
+  tu_exec_ok(db, insert_sql);
   weir_close(db);
   char *got = table_text(path);
   assert_string_equal(got, want);
@@ -280,7 +245,7 @@ static void test_stop_with_drain(void **state) {
   (void)state;
   char *want = reference("drain-ref");
   char path[1024], sp[2048];
-  snprintf(path, sizeof path, "%s/drain.db", dir);
+  snprintf(path, sizeof path, "%s/drain.db", tu_dir);
   weir *db = open_with_sink(NULL, path, 2);
   run_and_stop(db, "drained", 800, 1, sp, sizeof sp);
   weir_close(db);
@@ -307,14 +272,14 @@ static void test_stop_with_drain(void **state) {
 static void test_job_control_errors(void **state) {
   (void)state;
   char path[1024];
-  snprintf(path, sizeof path, "%s/errors.db", dir);
+  snprintf(path, sizeof path, "%s/errors.db", tu_dir);
   weir *db = open_with_sink(NULL, path, 1);
   query_fails(db, "STOP JOB 'nope' WITH SAVEPOINT", WEIR_NOTFOUND, "no job 'nope' is running");
   query_fails(db, "CANCEL JOB nope", WEIR_NOTFOUND, "no job 'nope' is running");
   query_fails(db, "SAVEPOINT JOB 'nope'", WEIR_NOTFOUND, "no job 'nope' is running");
   query_fails(db, "STOP JOB", WEIR_ERROR, "syntax error");
   /* No place for savepoints (an in-memory engine, no 'state.savepoints.dir'). */
-  exec_ok(db, "SET 'table.dml-sync' = 'false'; SET 'pipeline.name' = 'e';"
+  tu_exec_ok(db, "SET 'table.dml-sync' = 'false'; SET 'pipeline.name' = 'e';"
               "RESET 'state.savepoints.dir';");
   query(db, insert_sql);
   query_fails(db, "STOP JOB 'e' WITH DRAIN", WEIR_ERROR, "WITH DRAIN needs WITH SAVEPOINT");
@@ -322,7 +287,7 @@ static void test_job_control_errors(void **state) {
   query_fails(db, "STOP JOB e WITH SAVEPOINT", WEIR_ERROR, "savepoints need a place to live");
   assert_int_equal(weir_jobs_running(db), 1); /* a failed stop leaves it running */
   /* A savepoint directory that cannot be made. */
-  exec_ok(db, "SET 'state.savepoints.dir' = '/proc/no/such/place';");
+  tu_exec_ok(db, "SET 'state.savepoints.dir' = '/proc/no/such/place';");
   query_fails(db, "SAVEPOINT JOB e", WEIR_IOERR, "cannot create directory");
   query(db, "STOP JOB e");
   assert_string_equal(out, "e|CANCELED\n");
@@ -337,10 +302,10 @@ static void test_close_and_resume(void **state) {
   (void)state;
   char *want = reference("resume-ref");
   char sd[1024], path[1024];
-  snprintf(sd, sizeof sd, "%s/state", dir);
-  snprintf(path, sizeof path, "%s/resume.db", dir);
+  snprintf(sd, sizeof sd, "%s/state", tu_dir);
+  snprintf(path, sizeof path, "%s/resume.db", tu_dir);
   weir *db = open_with_sink(sd, path, 2);
-  exec_ok(db, "SET 'execution.checkpointing.interval' = '100 ms'; SET 'table.dml-sync' = 'false';"
+  tu_exec_ok(db, "SET 'execution.checkpointing.interval' = '100 ms'; SET 'table.dml-sync' = 'false';"
               "SET 'pipeline.name' = 'suspended';");
   query(db, insert_sql);
   sleep_ms(800);
@@ -365,15 +330,7 @@ static void test_close_and_resume(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  const char *base = getenv("WEIR_TEST_TMP");
-  snprintf(dir, sizeof dir, "%s/jobs-%d", base ? base : "/tmp", (int)getpid());
-  weir__remove_tree(dir);
-  return mkdir(dir, 0755);
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return weir__remove_tree(dir);
+  return tu_setup_dir("jobs");
 }
 
 int main(void) {
@@ -385,5 +342,5 @@ int main(void) {
       cmocka_unit_test(test_job_control_errors),
       cmocka_unit_test(test_close_and_resume),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, tu_teardown_dir);
 }

@@ -6,19 +6,9 @@
  * (LeakSanitizer, in the sanitizer build).  The sources are unbounded
  * Nexmark streams, so only a cancel can end these jobs.
  */
-#include <pthread.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <cmocka.h>
-
-#include "weir.h"
+#include "../testutil.h"
 
 static void *nothing(void *arg) { return arg; }
 
@@ -80,18 +70,6 @@ static void test_finalize_running_parallel_query(void **state) {
   }
 }
 
-typedef struct {
-  weir *db;
-  int delay_ms;
-} interrupter;
-
-static void *interrupt_later(void *arg) {
-  interrupter *it = arg;
-  usleep((useconds_t)it->delay_ms * 1000);
-  weir_interrupt(it->db);
-  return NULL;
-}
-
 static void test_interrupt_running_insert(void **state) {
   (void)state;
   int base = thread_count();
@@ -106,15 +84,14 @@ static void test_interrupt_running_insert(void **state) {
                                 "GROUP BY auction, window_start, window_end",
                                 -1, &st, NULL),
                    WEIR_OK);
-  interrupter it = {db, 300};
-  pthread_t t;
-  assert_int_equal(pthread_create(&t, NULL, interrupt_later, &it), 0);
+  tu_interrupter it = {db, 300, NULL, NULL, 0};
+  tu_interrupt_start(&it);
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   /* The INSERT runs until interrupted: its source never ends. */
   assert_int_equal(weir_step(st), WEIR_INTERRUPT);
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  pthread_join(t, NULL);
+  tu_interrupt_join(&it);
   double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   assert_true(secs >= 0.25);
   assert_true(secs < 10.0); /* stopping is prompt */

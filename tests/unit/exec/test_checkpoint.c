@@ -8,35 +8,19 @@
  * error, and a disk that fails during a checkpoint fails the job cleanly.
  */
 #include <dirent.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cmocka.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sqlite3.h>
 
-#include "exec/exec.h"
-#include "state/state.h"
-#include "weir.h"
+#include "../testutil.h"
 
-static char dir[512];
-
-/* An in-memory engine whose checkpoints go to dir/checkpoints (every open
+/* An in-memory engine whose checkpoints go to tu_dir/checkpoints (every open
  * starts with an empty catalog; the checkpoints stay). */
 static weir *open_engine(void) {
   weir *db;
   assert_int_equal(weir_open(NULL, &db), WEIR_OK);
   char sql[1024];
-  snprintf(sql, sizeof sql, "SET 'state.checkpoints.dir' = '%s/checkpoints';", dir);
-  char *err = NULL;
-  if (weir_exec(db, sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
+  snprintf(sql, sizeof sql, "SET 'state.checkpoints.dir' = '%s/checkpoints';", tu_dir);
+  tu_exec_ok(db, sql);
   return db;
 }
 
@@ -100,7 +84,7 @@ static void test_checkpoints_are_taken_and_results_unchanged(void **state) {
   weir_close(db);
   /* The SELECT's job is named query-N; find its checkpoint directory. */
   char base[600];
-  snprintf(base, sizeof base, "%s/checkpoints", dir);
+  snprintf(base, sizeof base, "%s/checkpoints", tu_dir);
   DIR *d = opendir(base);
   assert_non_null(d);
   struct dirent *de;
@@ -193,61 +177,21 @@ static weir *open_with_sink(const char *db_path, int par) {
            "  PRIMARY KEY (ws) NOT ENFORCED)"
            "  WITH ('connector' = 'sqlite', 'path' = '%s', 'table-name' = 'w');",
            setup_sql, par, db_path);
-  char *err = NULL;
-  if (weir_exec(db, sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
+  tu_exec_ok(db, sql);
   return db;
 }
 
 /* The sink table as text, ordered. */
 static char *table_text(const char *db_path) {
-  sqlite3 *s;
-  assert_int_equal(sqlite3_open(db_path, &s), SQLITE_OK);
-  sqlite3_stmt *q;
-  assert_int_equal(sqlite3_prepare_v2(s, "SELECT ws, n, total, top FROM w ORDER BY ws", -1, &q, NULL),
-                   SQLITE_OK);
-  size_t cap = 1 << 16, n = 0;
-  char *out = malloc(cap);
-  out[0] = 0;
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    n += (size_t)snprintf(out + n, cap - n, "%s %lld %lld %lld\n", sqlite3_column_text(q, 0),
-                          sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2),
-                          sqlite3_column_int64(q, 3));
-    assert_true(n < cap);
-  }
-  sqlite3_finalize(q);
-  sqlite3_close(s);
-  return out;
-}
-
-typedef struct later {
-  weir *db;
-  int ms;
-} later;
-
-static void *interrupt_later(void *arg) {
-  later *l = arg;
-  usleep((useconds_t)l->ms * 1000);
-  weir_interrupt(l->db);
-  return NULL;
+  return tu_sqlite_text(db_path, "SELECT ws, n, total, top FROM w ORDER BY ws");
 }
 
 /* Run insert_sql on db, interrupted after ms. */
-static void run_interrupted(weir *db, int ms) {
-  char *err = NULL;
-  later l = {db, ms};
-  pthread_t th;
-  pthread_create(&th, NULL, interrupt_later, &l);
-  int rc = weir_exec(db, insert_sql, NULL, NULL, &err);
-  pthread_join(th, NULL);
-  assert_int_equal(rc, WEIR_INTERRUPT);
-  weir_free(err);
-}
+static void run_interrupted(weir *db, int ms) { tu_run_interrupted(db, insert_sql, ms); }
 
 /* The newest complete checkpoint of job `name` into buf; 0 if none. */
 static int latest_checkpoint(const char *name, char *buf, size_t n) {
-  char jobdir[1024];
-  snprintf(jobdir, sizeof jobdir, "%s/checkpoints/%s", dir, name);
-  return weir__checkpoint_latest(jobdir, 0, 0, buf, n);
+  return tu_latest_checkpoint("checkpoints", name, 0, buf, n);
 }
 
 /* Stop a job midway (it keeps its last checkpoint), restore it at
@@ -255,8 +199,8 @@ static int latest_checkpoint(const char *name, char *buf, size_t n) {
  * an uninterrupted run. */
 static void restore_at(int from, int to) {
   char ref[1024], got[1024], name[64], ck[2048], sql[4096];
-  snprintf(ref, sizeof ref, "%s/ref-%d-%d.db", dir, from, to);
-  snprintf(got, sizeof got, "%s/got-%d-%d.db", dir, from, to);
+  snprintf(ref, sizeof ref, "%s/ref-%d-%d.db", tu_dir, from, to);
+  snprintf(got, sizeof got, "%s/got-%d-%d.db", tu_dir, from, to);
   snprintf(name, sizeof name, "restore-%d-%d", from, to);
   char *err = NULL;
   weir *db = open_with_sink(ref, from);
@@ -290,8 +234,8 @@ static void restore_at(int from, int to) {
 static void test_restore_chain_1_2_4(void **state) {
   (void)state;
   char ref[1024], got[1024], ck[2048], sql[4096];
-  snprintf(ref, sizeof ref, "%s/chain-ref.db", dir);
-  snprintf(got, sizeof got, "%s/chain-got.db", dir);
+  snprintf(ref, sizeof ref, "%s/chain-ref.db", tu_dir);
+  snprintf(got, sizeof got, "%s/chain-got.db", tu_dir);
   char *err = NULL;
   weir *db = open_with_sink(ref, 1);
   if (weir_exec(db, insert_sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
@@ -338,7 +282,7 @@ static void test_bad_checkpoints_are_refused(void **state) {
   (void)state;
   char ck[2048], path[4096], sql[4096];
   assert_true(latest_checkpoint("restore-2-2", ck, sizeof ck));
-  snprintf(path, sizeof path, "%s/bad.db", dir);
+  snprintf(path, sizeof path, "%s/bad.db", tu_dir);
   weir *db = open_with_sink(path, 2);
   char *err = NULL;
   /* Flip a byte of a state file. */
@@ -356,7 +300,7 @@ static void test_bad_checkpoints_are_refused(void **state) {
   assert_non_null(strstr(err, "checksum mismatch"));
   weir_free(err);
   err = NULL;
-  snprintf(sql, sizeof sql, "SET 'execution.savepoint.path' = '%s';", dir);
+  snprintf(sql, sizeof sql, "SET 'execution.savepoint.path' = '%s';", tu_dir);
   assert_int_equal(weir_exec(db, sql, NULL, NULL, &err), WEIR_OK);
   assert_int_equal(weir_exec(db, insert_sql, NULL, NULL, &err), WEIR_NOTFOUND);
   assert_non_null(strstr(err, "no _metadata"));
@@ -391,8 +335,8 @@ static int run_with_fault(const char *settings, const char *after, int count, co
 static void test_restart_after_a_transient_failure(void **state) {
   (void)state;
   char ref[1024], got[1024], *want, *table, *msg;
-  snprintf(ref, sizeof ref, "%s/restart-ref.db", dir);
-  snprintf(got, sizeof got, "%s/restart-got.db", dir);
+  snprintf(ref, sizeof ref, "%s/restart-ref.db", tu_dir);
+  snprintf(got, sizeof got, "%s/restart-got.db", tu_dir);
   weir *db = open_with_sink(ref, 2);
   char *err = NULL;
   if (weir_exec(db, insert_sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s", err);
@@ -413,7 +357,7 @@ static void test_restart_after_a_transient_failure(void **state) {
 static void test_restart_strategy_none_fails(void **state) {
   (void)state;
   char got[1024], *table, *msg;
-  snprintf(got, sizeof got, "%s/restart-none.db", dir);
+  snprintf(got, sizeof got, "%s/restart-none.db", tu_dir);
   int rc = run_with_fault("SET 'execution.checkpointing.interval' = '100 ms';"
                           "SET 'restart-strategy.type' = 'none'; SET 'pipeline.name' = 'restart2';",
                           "4", 1, got, &table, &msg);
@@ -427,7 +371,7 @@ static void test_restart_strategy_none_fails(void **state) {
 static void test_restart_attempts_run_out(void **state) {
   (void)state;
   char got[1024], *table, *msg;
-  snprintf(got, sizeof got, "%s/restart-out.db", dir);
+  snprintf(got, sizeof got, "%s/restart-out.db", tu_dir);
   int rc = run_with_fault("SET 'execution.checkpointing.interval' = '100 ms';"
                           "SET 'restart-strategy.type' = 'fixed-delay';"
                           "SET 'restart-strategy.fixed-delay.attempts' = '2';"
@@ -482,7 +426,7 @@ static void *read_while_running(void *arg) {
 static void test_sink_is_readable_while_running(void **state) {
   (void)state;
   char path[1024];
-  snprintf(path, sizeof path, "%s/readable.db", dir);
+  snprintf(path, sizeof path, "%s/readable.db", tu_dir);
   weir *db = open_with_sink(path, 2);
   char *err = NULL;
   if (weir_exec(db, "SET 'execution.checkpointing.interval' = '100 ms';", NULL, NULL, &err) != WEIR_OK)
@@ -516,7 +460,7 @@ static int collect_text(void *arg, int ncol, const char *const *values, const ch
 static void test_explain_states_the_guarantee(void **state) {
   (void)state;
   char path[1024], plan[8192];
-  snprintf(path, sizeof path, "%s/explain.db", dir);
+  snprintf(path, sizeof path, "%s/explain.db", tu_dir);
   weir *db = open_with_sink(path, 2);
   char *err = NULL;
   plan[0] = 0;
@@ -543,15 +487,7 @@ static void test_explain_states_the_guarantee(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  const char *base = getenv("WEIR_TEST_TMP");
-  snprintf(dir, sizeof dir, "%s/checkpoint-%d", base ? base : "/tmp", (int)getpid());
-  weir__remove_tree(dir);
-  return mkdir(dir, 0755);
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return weir__remove_tree(dir);
+  return tu_setup_dir("checkpoint");
 }
 
 int main(void) {
@@ -569,5 +505,5 @@ int main(void) {
       cmocka_unit_test(test_explain_states_the_guarantee),
       cmocka_unit_test(test_sink_is_readable_while_running),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, tu_teardown_dir);
 }

@@ -7,23 +7,8 @@
  * refused.
  */
 #include <dirent.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cmocka.h>
-#include <pthread.h>
-
-#include "exec/exec.h"
-#include "state/state.h"
-#include "weir.h"
-
-static char dir[512];
+#include "../testutil.h"
 
 static const char *setup_sql =
     "CREATE TABLE bid (auction BIGINT, price BIGINT, date_time TIMESTAMP(3),"
@@ -36,11 +21,6 @@ static const char *insert_sql =
     "TABLE(TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '200' MILLISECOND)) "
     "GROUP BY auction, window_start, window_end";
 
-static void exec_ok(weir *db, const char *sql) {
-  char *err = NULL;
-  if (weir_exec(db, sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s: %s", sql, err);
-}
-
 static weir *open_with_sink(const char *out, const char *format, int par) {
   weir *db;
   assert_int_equal(weir_open(NULL, &db), WEIR_OK);
@@ -50,8 +30,8 @@ static weir *open_with_sink(const char *out, const char *format, int par) {
            "CREATE TABLE out1 (ws TIMESTAMP(3), auction BIGINT, n BIGINT)"
            "  WITH ('connector' = 'filesystem', 'path' = '%s', 'format' = '%s',"
            "        'sink.rolling-policy.file-size' = '20000');",
-           dir, par, setup_sql, out, format);
-  exec_ok(db, sql);
+           tu_dir, par, setup_sql, out, format);
+  tu_exec_ok(db, sql);
   return db;
 }
 
@@ -107,24 +87,6 @@ static char *final_lines(const char *out, int *hidden, int *files) {
   return sorted;
 }
 
-typedef struct later {
-  weir *db;
-  int ms;
-} later;
-
-static void *interrupt_later(void *arg) {
-  later *l = arg;
-  usleep((useconds_t)l->ms * 1000);
-  weir_interrupt(l->db);
-  return NULL;
-}
-
-static int latest_checkpoint(const char *name, char *buf, size_t n) {
-  char jobdir[1024];
-  snprintf(jobdir, sizeof jobdir, "%s/checkpoints/%s", dir, name);
-  return weir__checkpoint_latest(jobdir, 0, 0, buf, n);
-}
-
 static int is_subset(const char *part, const char *all) {
   for (const char *p = part; *p;) {
     const char *e = strchr(p, '\n');
@@ -140,10 +102,10 @@ static int is_subset(const char *part, const char *all) {
 static void test_exactly_once_across_a_restore(void **state) {
   (void)state;
   char ref[1024], got[1024], ck[2048], sql[4096];
-  snprintf(ref, sizeof ref, "%s/ref", dir);
-  snprintf(got, sizeof got, "%s/got", dir);
+  snprintf(ref, sizeof ref, "%s/ref", tu_dir);
+  snprintf(got, sizeof got, "%s/got", tu_dir);
   weir *db = open_with_sink(ref, "csv", 2);
-  exec_ok(db, insert_sql);
+  tu_exec_ok(db, insert_sql);
   weir_close(db);
   int hidden, files;
   char *want = final_lines(ref, &hidden, &files);
@@ -151,14 +113,8 @@ static void test_exactly_once_across_a_restore(void **state) {
   assert_true(files > 2); /* rolled at 20000 bytes */
 
   db = open_with_sink(got, "csv", 2);
-  exec_ok(db, "SET 'execution.checkpointing.interval' = '100 ms'; SET 'pipeline.name' = 'fs';");
-  later l = {db, 2500};
-  pthread_t th;
-  pthread_create(&th, NULL, interrupt_later, &l);
-  char *err = NULL;
-  assert_int_equal(weir_exec(db, insert_sql, NULL, NULL, &err), WEIR_INTERRUPT);
-  weir_free(err);
-  pthread_join(th, NULL);
+  tu_exec_ok(db, "SET 'execution.checkpointing.interval' = '100 ms'; SET 'pipeline.name' = 'fs';");
+  tu_run_interrupted(db, insert_sql, 2500);
   weir_close(db);
   char *partial = final_lines(got, &hidden, &files);
   assert_true(strlen(partial) > 0 && strlen(partial) < strlen(want));
@@ -168,12 +124,12 @@ static void test_exactly_once_across_a_restore(void **state) {
   FILE *junk = fopen(sql, "w");
   fputs("2026-01-01 00:00:00.000,1,1\n", junk);
   fclose(junk);
-  assert_true(latest_checkpoint("fs", ck, sizeof ck));
+  assert_true(tu_latest_checkpoint("checkpoints", "fs", 0, ck, sizeof ck));
 
   db = open_with_sink(got, "csv", 3);
   snprintf(sql, sizeof sql, "SET 'execution.savepoint.path' = '%s'; SET 'execution.checkpointing.interval' = '100 ms';", ck);
-  exec_ok(db, sql);
-  exec_ok(db, insert_sql);
+  tu_exec_ok(db, sql);
+  tu_exec_ok(db, insert_sql);
   weir_close(db);
   char *final = final_lines(got, &hidden, &files);
   assert_int_equal(hidden, 0);
@@ -186,9 +142,9 @@ static void test_exactly_once_across_a_restore(void **state) {
 static void test_json_lines(void **state) {
   (void)state;
   char out[1024];
-  snprintf(out, sizeof out, "%s/json", dir);
+  snprintf(out, sizeof out, "%s/json", tu_dir);
   weir *db = open_with_sink(out, "json", 1);
-  exec_ok(db, "INSERT INTO out1 SELECT TIMESTAMP '2026-01-01 00:00:00', 7, CAST(NULL AS BIGINT);");
+  tu_exec_ok(db, "INSERT INTO out1 SELECT TIMESTAMP '2026-01-01 00:00:00', 7, CAST(NULL AS BIGINT);");
   weir_close(db);
   int hidden, files;
   char *lines = final_lines(out, &hidden, &files);
@@ -199,7 +155,7 @@ static void test_json_lines(void **state) {
 static void test_path_is_a_file(void **state) {
   (void)state;
   char out[1024];
-  snprintf(out, sizeof out, "%s/plain-file", dir);
+  snprintf(out, sizeof out, "%s/plain-file", tu_dir);
   FILE *f = fopen(out, "w");
   fclose(f);
   weir *db = open_with_sink(out, "csv", 1);
@@ -214,15 +170,7 @@ static void test_path_is_a_file(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  const char *base = getenv("WEIR_TEST_TMP");
-  snprintf(dir, sizeof dir, "%s/fs-sink-%d", base ? base : "/tmp", (int)getpid());
-  weir__remove_tree(dir);
-  return mkdir(dir, 0755);
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return weir__remove_tree(dir);
+  return tu_setup_dir("fs-sink");
 }
 
 int main(void) {
@@ -231,5 +179,5 @@ int main(void) {
       cmocka_unit_test(test_json_lines),
       cmocka_unit_test(test_path_is_a_file),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, tu_teardown_dir);
 }
