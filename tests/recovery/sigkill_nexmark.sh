@@ -7,6 +7,8 @@
 # batch oracle (sqlite3 over the same bids).
 #
 #   tests/recovery/sigkill_nexmark.sh [KILLS [SEED]]   (default 20 kills, seed 1)
+#
+# With WEIR_RECOVERY_UNALIGNED=1 the checkpoints are unaligned.
 source "$(dirname "$0")/driver.bash"
 EVENTS=${NEXMARK_EVENTS:-1000000} # the smoke profile
 EPS=10000                          # 100 s of event time...
@@ -17,6 +19,7 @@ job_script() {
     echo "SET 'execution.checkpointing.interval' = '200 ms';"
     echo "SET 'execution.checkpointing.num-retained' = '2';"
     echo "SET 'pipeline.name' = 'q5';"
+    [[ "${WEIR_RECOVERY_UNALIGNED:-0}" == 1 ]] && echo "SET 'execution.checkpointing.unaligned' = 'true';"
     [[ -n "$1" ]] && echo "SET 'execution.savepoint.path' = '$1';"
     sed -e "s/\${EVENTS}/$EVENTS/g; s/\${EPS}/$EPS/g; s/\${SINK}/sqlite/g" \
         -e "s|'nexmark.events-per-second' = '$EPS'|&, 'nexmark.pace' = 'true', 'nexmark.pace.speedup' = '$SPEEDUP'|" \
