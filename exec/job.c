@@ -476,12 +476,18 @@ static int uc_poll(weir__task *t, weir__channel *ch) {
   return WEIR_OK;
 }
 
+/* Does the message at ring index idx of ch lie before the barrier being
+ * taken (or has that barrier not shown on ch yet)? */
+static int uc_before(const weir__task *t, const weir__channel *ch, uint32_t idx) {
+  return ch->ub_id < t->uc_id || (int32_t)(idx - ch->ub_pos) < 0;
+}
+
 /* Message m came from ch at ring index idx: keep it if it lies before
  * the barrier being taken (which may have just shown). */
 static int uc_message(weir__task *t, weir__channel *ch, uint32_t idx, const weir__msg *m) {
   int rc = uc_poll(t, ch);
   if (rc || !t->uc_id || m->kind != MSG_CHUNK || m->chunk->n == 0) return rc;
-  if (ch->ub_id < t->uc_id || (int32_t)(idx - ch->ub_pos) < 0) {
+  if (uc_before(t, ch, idx)) {
     t->uc_rows += m->chunk->n;
     return weir__rows_write(&t->uc_w, m->chunk, t->chain[0]->err);
   }
@@ -494,8 +500,7 @@ static int uc_maybe_complete(weir__task *t) {
   if (!t->uc_id) return WEIR_OK;
   for (int i = 0; i < t->ninputs; i++) {
     weir__channel *ch = t->inputs[i];
-    if (!ch->ended && (ch->ub_id < t->uc_id || (int32_t)(weir__channel_head(ch) - ch->ub_pos) < 0))
-      return WEIR_OK;
+    if (!ch->ended && uc_before(t, ch, weir__channel_head(ch))) return WEIR_OK;
   }
   int64_t id = t->uc_id;
   t->uc_id = 0;
@@ -645,8 +650,10 @@ static int run_consumer_task(weir__task *t) {
     if (atomic_load(&job->cancel)) return WEIR_INTERRUPT;
     uint64_t seq = weir__doorbell_seq(&t->bell);
     int got = 0, rc = WEIR_OK;
-    for (int k = 0; job->ckpt_unaligned && k < t->ninputs; k++) {
-      if ((rc = uc_poll(t, t->inputs[k])) || (rc = uc_maybe_complete(t))) return rc;
+    if (job->ckpt_unaligned) {
+      for (int k = 0; k < t->ninputs; k++)
+        if ((rc = uc_poll(t, t->inputs[k]))) return rc;
+      if ((rc = uc_maybe_complete(t))) return rc;
     }
     for (int k = 0; k < t->ninputs; k++) {
       weir__channel *ch = t->inputs[(start + k) % t->ninputs];
