@@ -47,6 +47,39 @@ static inline void tu_exec_ok(weir *db, const char *sql) {
   if (weir_exec(db, sql, NULL, NULL, &err) != WEIR_OK) fail_msg("%s: %s", sql, err);
 }
 
+/* What tu_query collects: the rows, columns separated by '|', one row
+ * per line, NULL shown as `null`. */
+typedef struct tu_rows {
+  char text[1 << 16];
+  size_t n;
+  const char *null;
+} tu_rows;
+
+static inline int tu_collect(void *arg, int ncol, const char *const *values,
+                             const char *const *names, int kind) {
+  (void)names;
+  (void)kind;
+  tu_rows *o = arg;
+  for (int i = 0; i < ncol; i++)
+    o->n += (size_t)snprintf(o->text + o->n, sizeof o->text - o->n, "%s%s", i ? "|" : "",
+                             values[i] ? values[i] : o->null);
+  o->n += (size_t)snprintf(o->text + o->n, sizeof o->text - o->n, "\n");
+  assert_true(o->n < sizeof o->text);
+  return 0;
+}
+
+/* Run sql, which must succeed; its rows as text (in a buffer that the
+ * next call reuses), NULL shown as `null`. */
+static inline const char *tu_query(weir *db, const char *sql, const char *null) {
+  static tu_rows rows;
+  rows.text[0] = 0;
+  rows.n = 0;
+  rows.null = null;
+  char *err = NULL;
+  if (weir_exec(db, sql, tu_collect, &rows, &err) != WEIR_OK) fail_msg("%s: %s", sql, err);
+  return rows.text;
+}
+
 /* Call weir_interrupt(db) from another thread after ms, or once `until`
  * returns nonzero (polled every 5 ms) when it is set. */
 typedef struct tu_interrupter {

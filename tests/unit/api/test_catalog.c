@@ -7,25 +7,20 @@
  */
 #include "../testutil.h"
 
-static int collect(void *arg, int ncol, const char *const *values, const char *const *names,
-                   int kind) {
-  (void)names;
-  (void)kind;
-  char *buf = arg;
-  for (int i = 0; i < ncol; i++) {
-    const char *v = values[i] ? values[i] : "NULL";
-    if (strlen(buf) + strlen(v) + 2 < 8192) strcat(strcat(buf, v), i + 1 < ncol ? "|" : "\n");
-  }
-  return 0;
-}
+/* The rows of the last exec_out, as "a|b|c\n" lines (NULL as NULL). */
+static const char *out = "";
 
-static char out[8192];
+static void exec_out(weir *db, const char *sql) { out = tu_query(db, sql, "NULL"); }
 
-/* Run sql, which must succeed, with its rows in out. */
-static void exec_out(weir *db, const char *sql) {
-  char *err = NULL;
-  out[0] = 0;
-  if (weir_exec(db, sql, collect, out, &err) != WEIR_OK) fail_msg("%s: %s", sql, err ? err : "?");
+/* Change the catalog of the closed engine at tu_dir behind its back
+ * (what a crash, or an older weir, leaves there). */
+static void catalog_exec(const char *sql) {
+  char cat[1024];
+  snprintf(cat, sizeof cat, "%s/catalog.db", tu_dir);
+  sqlite3 *s;
+  assert_int_equal(sqlite3_open(cat, &s), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(s);
 }
 
 static void test_tables_survive_reopening(void **state) {
@@ -97,17 +92,8 @@ static void test_resume_runs_crashed_jobs(void **state) {
   exec_out(db, sql);
   weir_close(db);
   /* What a crash mid-job leaves behind: the job RUNNING in the catalog. */
-  char cat[1024];
-  snprintf(cat, sizeof cat, "%s/catalog.db", tu_dir);
-  sqlite3 *s;
-  assert_int_equal(sqlite3_open(cat, &s), SQLITE_OK);
-  assert_int_equal(sqlite3_exec(s,
-                                "INSERT INTO jobs (name, sql, config, status) VALUES ('again', "
-                                "'INSERT INTO r SELECT x FROM a', 'parallelism.default=1\n', "
-                                "'RUNNING')",
-                                NULL, NULL, NULL),
-                   SQLITE_OK);
-  sqlite3_close(s);
+  catalog_exec("INSERT INTO jobs (name, sql, config, status) VALUES ('again', "
+               "'INSERT INTO r SELECT x FROM a', 'parallelism.default=1\n', 'RUNNING')");
   assert_int_equal(weir_open(tu_dir, &db), WEIR_OK);
   char *err = NULL;
   assert_int_equal(weir_resume(db, &err), WEIR_OK);
@@ -119,13 +105,9 @@ static void test_resume_runs_crashed_jobs(void **state) {
   /* Nothing left to resume. */
   assert_int_equal(weir_resume(db, &err), WEIR_OK);
   weir_close(db);
-  assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
-  sqlite3_stmt *q;
-  assert_int_equal(sqlite3_prepare_v2(s, "SELECT count(*) FROM r", -1, &q, NULL), SQLITE_OK);
-  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-  assert_int_equal(sqlite3_column_int(q, 0), 10);
-  sqlite3_finalize(q);
-  sqlite3_close(s);
+  char *n = tu_sqlite_text(path, "SELECT count(*) FROM r");
+  assert_string_equal(n, "10\n");
+  free(n);
 }
 
 /* One process (one engine) per state directory at a time. */
@@ -156,17 +138,9 @@ static void test_names_and_failed_resumes(void **state) {
   assert_non_null(strstr(out, "insert-1|FINISHED|"));
   assert_non_null(strstr(out, "insert-2|FINISHED|"));
   weir_close(db);
-  char cat[1024];
-  snprintf(cat, sizeof cat, "%s/catalog.db", tu_dir);
-  sqlite3 *s;
-  assert_int_equal(sqlite3_open(cat, &s), SQLITE_OK);
-  assert_int_equal(sqlite3_exec(s,
-                                "INSERT INTO jobs (name, sql, config, status) VALUES "
-                                "('lost', 'INSERT INTO nowhere SELECT x FROM a', '', 'RUNNING'),"
-                                "('fine', 'INSERT INTO b SELECT x FROM a', '', 'RUNNING')",
-                                NULL, NULL, NULL),
-                   SQLITE_OK);
-  sqlite3_close(s);
+  catalog_exec("INSERT INTO jobs (name, sql, config, status) VALUES "
+               "('lost', 'INSERT INTO nowhere SELECT x FROM a', '', 'RUNNING'),"
+               "('fine', 'INSERT INTO b SELECT x FROM a', '', 'RUNNING')");
   assert_int_equal(weir_open(tu_dir, &db), WEIR_OK);
   char *err = NULL;
   assert_int_not_equal(weir_resume(db, &err), WEIR_OK);
@@ -183,14 +157,7 @@ static void test_names_and_failed_resumes(void **state) {
 /* A recorded statement that no longer runs: weir_open says which. */
 static void test_broken_catalog_is_reported(void **state) {
   (void)state;
-  char cat[1024];
-  snprintf(cat, sizeof cat, "%s/catalog.db", tu_dir);
-  sqlite3 *s;
-  assert_int_equal(sqlite3_open(cat, &s), SQLITE_OK);
-  assert_int_equal(sqlite3_exec(s, "INSERT INTO ddl (sql) VALUES ('CREATE TABLE broken (x NOTATYPE)')",
-                                NULL, NULL, NULL),
-                   SQLITE_OK);
-  sqlite3_close(s);
+  catalog_exec("INSERT INTO ddl (sql) VALUES ('CREATE TABLE broken (x NOTATYPE)')");
   weir *db;
   assert_int_not_equal(weir_open(tu_dir, &db), WEIR_OK);
   assert_non_null(strstr(weir_errmsg(db), "cannot restore the catalog"));

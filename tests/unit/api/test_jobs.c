@@ -61,28 +61,10 @@ static char *reference(const char *name) {
   return table_text(path);
 }
 
-/* Rows of a statement's results as "a|b|c\n" lines. */
-static char out[1 << 16];
-static size_t outn;
+/* The rows of the last query, as "a|b|c\n" lines (NULL empty). */
+static const char *out = "";
 
-static int collect(void *arg, int ncol, const char *const *values, const char *const *names,
-                   int kind) {
-  (void)arg;
-  (void)names;
-  (void)kind;
-  for (int i = 0; i < ncol; i++)
-    outn += (size_t)snprintf(out + outn, sizeof out - outn, "%s%s", i ? "|" : "",
-                             values[i] ? values[i] : "");
-  outn += (size_t)snprintf(out + outn, sizeof out - outn, "\n");
-  return 0;
-}
-
-static void query(weir *db, const char *sql) {
-  out[0] = 0;
-  outn = 0;
-  char *err = NULL;
-  if (weir_exec(db, sql, collect, NULL, &err) != WEIR_OK) fail_msg("%s: %s", sql, err);
-}
+static void query(weir *db, const char *sql) { out = tu_query(db, sql, ""); }
 
 /* The error message of sql, which must fail with code. */
 static void query_fails(weir *db, const char *sql, int code, const char *msg) {
