@@ -400,6 +400,14 @@ static void publish_figures(weir__task *t) {
   }
 }
 
+static void uc_abandon(weir__task *t);
+
+/* No barrier is being aligned: every input held for one is released. */
+static void alignment_end(weir__task *t) {
+  t->ckpt_pending = 0;
+  for (int i = 0; i < t->ninputs; i++) t->inputs[i]->barrier = 0;
+}
+
 /* Barrier id arrived on input ch.  The task aligns on the newest barrier
  * it has seen: an older one (of a checkpoint abandoned or overtaken) is
  * dropped, a newer one replaces the one being aligned and releases the
@@ -407,14 +415,12 @@ static void publish_figures(weir__task *t) {
  * it).  With every live input at that barrier (in EXACTLY_ONCE mode the
  * inputs that delivered it are not read meanwhile), the task takes part
  * in the checkpoint. */
-static void uc_abandon(weir__task *t);
-
 static int barrier_arrived(weir__task *t, weir__channel *ch, int64_t id) {
   if (ch) {
     if (id <= t->ckpt_done || id < t->ckpt_pending || id <= t->uc_id) return WEIR_OK;
     uc_abandon(t); /* an unaligned checkpoint overtaken by a savepoint */
     if (id > t->ckpt_pending) {
-      for (int i = 0; i < t->ninputs; i++) t->inputs[i]->barrier = 0;
+      alignment_end(t);
       t->ckpt_pending = id;
     }
     ch->barrier = id;
@@ -425,8 +431,7 @@ static int barrier_arrived(weir__task *t, weir__channel *ch, int64_t id) {
     if (!in->ended && in->barrier != t->ckpt_pending) return WEIR_OK; /* not aligned yet */
   }
   id = t->ckpt_pending;
-  t->ckpt_pending = 0;
-  for (int i = 0; i < t->ninputs; i++) t->inputs[i]->barrier = 0;
+  alignment_end(t);
   return chain_checkpoint(t, id);
 }
 
@@ -452,11 +457,7 @@ static void uc_abandon(weir__task *t) {
 /* Unaligned barrier id shows on an input: snapshot now, record from now. */
 static int uc_start(weir__task *t, int64_t id) {
   uc_abandon(t);
-  if (t->ckpt_pending) {
-    /* An older aligned barrier (of an abandoned savepoint) is overtaken. */
-    t->ckpt_pending = 0;
-    for (int i = 0; i < t->ninputs; i++) t->inputs[i]->barrier = 0;
-  }
+  alignment_end(t); /* an older aligned barrier (of an abandoned savepoint) is overtaken */
   weir__op *head = t->chain[0];
   char uid[128], path[256];
   op_uid(t->job, head, uid, sizeof uid);
