@@ -322,6 +322,8 @@ struct weir__restore {
   const char *uid;     /* the operator's name in the checkpoint (files <uid>.<subtask>.state) */
   int old_parallelism; /* how many subtasks wrote state */
   int max_parallelism; /* key groups, the same then and now */
+  int unaligned;       /* an unaligned checkpoint: its subtasks took their
+                          snapshots at different points of event time */
 };
 
 /* Accumulators by value (strings included). */

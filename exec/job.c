@@ -1698,7 +1698,7 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
     }
     for (int sub = 0; sub < par; sub++) {
       ra[sub].op = job->inst[i][sub];
-      ra[sub].rs = (weir__restore){path, uid, old_par[i], job->plan->max_parallelism};
+      ra[sub].rs = (weir__restore){path, uid, old_par[i], job->plan->max_parallelism, nfiles > 0};
       ra[sub].started = par > 1 && pthread_create(&ra[sub].th, NULL, restore_main, &ra[sub]) == 0;
       if (!ra[sub].started) restore_main(&ra[sub]);
     }

@@ -325,6 +325,15 @@ static int wagg_restore(weir__op *op, const weir__restore *rs) {
   wagg_op *w = (wagg_op *)op;
   const weir__pop *p = op->plan;
   int rc = WEIR_OK, first = 1;
+  /* After an unaligned barrier the subtasks had fired up to different
+   * watermarks, and what has fired is kept per subtask, not per key
+   * group: merged, the keys of one would lose windows or fire twice. */
+  if (rs->unaligned && rs->old_parallelism != op->nsubtasks)
+    return weir__op_fail(op, WEIR_UNSUPPORTED,
+                         "a window aggregation restores from an unaligned checkpoint only at the "
+                         "parallelism it was taken with (%d), not %d: SET 'parallelism.default' = "
+                         "'%d', or rescale from a savepoint (savepoints are aligned)",
+                         rs->old_parallelism, op->nsubtasks, rs->old_parallelism);
   for (int sub = 0; !rc && sub < rs->old_parallelism; sub++) {
     if (!weir__restore_needs(rs, op, sub)) continue;
     weir__snap_reader r;
