@@ -14,7 +14,9 @@
 
 #include "../testutil.h"
 
-/* A query, its sink table and how to read that table back in order. */
+/* A query, its sink table and how to read that table back in order.
+ * Both have enough keys that their keyed operators fall behind the
+ * sources, so every checkpoint overtakes queued rows (hundreds of KB). */
 typedef struct job_sql {
   const char *sink_ddl, *insert, *select;
 } job_sql;
@@ -22,9 +24,9 @@ typedef struct job_sql {
 static const job_sql windowed = {
     "CREATE TABLE out2 (ws TIMESTAMP(3), k BIGINT, n BIGINT, total BIGINT,"
     "  PRIMARY KEY (ws, k) NOT ENFORCED)",
-    "INSERT INTO out2 SELECT window_start, auction % 8, COUNT(*), SUM(price) FROM "
+    "INSERT INTO out2 SELECT window_start, auction % 1024, COUNT(*), SUM(price) FROM "
     "TABLE(TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '20' SECOND)) "
-    "GROUP BY window_start, window_end, auction % 8",
+    "GROUP BY window_start, window_end, auction % 1024",
     "SELECT ws, k, n, total FROM w ORDER BY ws, k"};
 
 static const job_sql updating = {
