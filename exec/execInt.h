@@ -93,6 +93,10 @@ struct weir__op {
   } pub;
   weir__arena scratch;  /* per-chunk scratch memory */
   weir__evalctx ectx;   /* evaluation context over scratch and err */
+  /* The snapshot being taken: its checkpoint id, and whether it may be
+   * in the backend's native format (an incremental checkpoint). */
+  int64_t snap_id;
+  int snap_native;
 };
 
 /* Route output to the next operator of the chain.  c is borrowed. */
@@ -331,14 +335,46 @@ int weir__acc_write(weir__snap_writer *w, const weir__aggcall *aggs, int nagg, c
                     weir__err *err);
 int weir__acc_read(weir__snap_reader *r, const weir__aggcall *aggs, int nagg, weir__acc *acc,
                    weir__arena *strings, weir__err *err);
-/* A key table whose payloads are `raw` plain bytes and then nagg
- * accumulators, entries ordered by key group. */
-int weir__keyed_write(weir__snap_writer *w, const weir__ktable *kt, size_t raw,
-                      const weir__aggcall *aggs, int nagg, int maxpar, weir__err *err);
-/* Read such a table, inserting into kt only the entries whose key group
- * belongs to op's subtask. */
-int weir__keyed_read(weir__snap_reader *r, weir__op *op, weir__ktable *kt, size_t raw,
-                     const weir__aggcall *aggs, int nagg, int maxpar, weir__err *err);
+/* The payload codec of keyed states whose payloads are `raw` plain bytes
+ * and then nagg accumulators. */
+typedef struct weir__acc_codec {
+  weir__kcodec kc;
+  size_t raw;
+  const weir__aggcall *aggs;
+  int nagg;
+} weir__acc_codec;
+void weir__acc_codec_init(weir__acc_codec *c, size_t raw, const weir__aggcall *aggs, int nagg);
+/* Open op's state backend as the job's 'state.backend' says: hashmap, or
+ * a RocksDB store in the job's local state directory, with memory from
+ * 'state.backend.rocksdb.memory.managed-size'.  WEIR_OK or an error (on op). */
+int weir__op_backend_open(weir__op *op, weir__kbackend *be, const weir__kcodec *codec);
+/* Does the snapshot in progress take the native format (rocksdb and an
+ * incremental checkpoint, not a savepoint)? */
+int weir__op_snapshot_native(const weir__op *op, const weir__kbackend *be);
+/* The store's native snapshot into w, its new files into the job's shared
+ * storage (the caller wrote its states back first). */
+int weir__backend_write_native(weir__op *op, weir__kbackend *be, weir__snap_writer *w);
+/* Read a native snapshot written by old subtask rs/r: adopt its store (the
+ * same parallelism on rocksdb) or import this subtask's key groups from
+ * it, routing entries to states by route (hashmap). */
+int weir__backend_read_native(weir__op *op, weir__kbackend *be, const weir__restore *rs,
+                              weir__snap_reader *r,
+                              weir__kstate *(*route)(void *ctx, uint8_t sid, int64_t ns), void *ctx);
+/* The marker, in place of an entry count, of a native snapshot. */
+#define WEIR_NATIVE_MARK UINT64_MAX
+/* op's directory for its RocksDB store: <local dir>/<job>/<uid>.<subtask>
+ * (parents created).  WEIR_OK or WEIR_IOERR (on op). */
+int weir__op_state_local_dir(weir__op *op, char *buf, size_t n);
+/* The job's shared checkpoint storage, <checkpoints>/<job>/shared; -1
+ * when the job takes no checkpoints. */
+int weir__op_shared_dir(const weir__op *op, char *buf, size_t n);
+/* Record that checkpoint op->snap_id references m's shared files. */
+int weir__op_shared_add(weir__op *op, const weir__kv_manifest *m);
+/* op's name in checkpoints. */
+void weir__op_uid(const weir__op *op, char *buf, size_t n);
+/* Subtasks of the job's operators that keep keyed state (each opens a
+ * store on rocksdb). */
+int weir__op_state_instances(const weir__op *op);
 /* Does key group kg belong to op's subtask? */
 int weir__restore_owns(const weir__op *op, uint64_t kg, int maxpar);
 /* Load the file that old subtask `subtask` wrote. */

@@ -112,10 +112,28 @@ struct weir__job {
   weir__doorbell coord_bell;
   pthread_t coord;
   int coord_started;
+  /* Keyed state: the job's directory for RocksDB stores (NULL until the
+   * first asks), and the shared files each checkpoint in progress
+   * references (rocksdb incremental checkpoints; under sh_mu). */
+  char *local_dir;
+  const char *state_dir;
+  int ckpt_incremental;
+  pthread_mutex_t sh_mu;
+  struct shared_ref *sh;
+  int nsh, shcap;
+  int64_t ckpt_shared_added; /* bytes the last checkpoint added to shared storage */
 };
+
+typedef struct shared_ref {
+  int64_t id;
+  char *name;
+  uint64_t size;
+  int added;
+} shared_ref;
 
 static int plan_index(const weir__pplan *plan, const weir__pop *p);
 static void *coord_main(void *arg);
+static void sweep_shared(weir__job *job);
 static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *err);
 static int restore_job(weir__job *job, const char *path, weir__err *err);
 static void op_uid(const weir__job *job, const weir__op *op, char *buf, size_t n);
@@ -315,6 +333,8 @@ static int snapshot_op(weir__job *job, weir__op *op, int64_t id, const char *dir
   weir__snap_writer w;
   int rc = weir__snap_open(&w, path, op->err);
   if (rc) return rc;
+  op->snap_id = id;
+  op->snap_native = job->ckpt_incremental && id != atomic_load(&job->savepoint_id);
   if ((rc = op->vt->snapshot(op, &w))) {
     weir__snap_abort(&w);
     return rc;
@@ -845,6 +865,8 @@ void weir__job_free(weir__job *job) {
   job_cancel(job);
   join_all(job);
   job_close_ops(job);
+  /* A checkpoint cut short by the end of the job may have shared files. */
+  if (job->ckpt_dir) sweep_shared(job);
   for (int i = 0; i < job->all_ops.n; i++) {
     weir__op *op = job->all_ops.v[i];
     weir__evalctx_release(&op->ectx);
@@ -874,6 +896,13 @@ void weir__job_free(weir__job *job) {
   pthread_mutex_destroy(&job->wq_mu);
   pthread_mutex_destroy(&job->ckpt_mu);
   weir__free(job->ckpt_dir);
+  if (job->local_dir) {
+    weir__remove_tree(job->local_dir);
+    weir__free(job->local_dir);
+  }
+  for (int i = 0; i < job->nsh; i++) weir__free(job->sh[i].name);
+  weir__free(job->sh);
+  pthread_mutex_destroy(&job->sh_mu);
   pthread_mutex_destroy(&job->mu);
   weir__free(job->name);
   weir__free(job);
@@ -890,6 +919,8 @@ int weir__job_start(const weir__pplan *plan, const weir__config *cfg, const char
   weir__doorbell_init(&job->coord_bell);
   pthread_mutex_init(&job->wq_mu, NULL);
   pthread_mutex_init(&job->ckpt_mu, NULL);
+  pthread_mutex_init(&job->sh_mu, NULL);
+  job->state_dir = state_dir;
   weir__err_clear(&job->err);
   job->plan = plan;
   job->cfg = cfg;
@@ -1144,6 +1175,128 @@ static int snapshot_finished(weir__job *job, int64_t id, const char *dir, weir__
   return WEIR_OK;
 }
 
+/* The shared files checkpoint id references (rocksdb incremental
+ * checkpoints) into <dir>/_shared: their count, then per file its name,
+ * size and whether this checkpoint added it.  Nothing when it has none.
+ * References of older, abandoned checkpoints are dropped. */
+static int write_shared(weir__job *job, int64_t id, const char *dir, weir__err *err) {
+  pthread_mutex_lock(&job->sh_mu);
+  int n = 0, keep = 0, rc = WEIR_OK;
+  job->ckpt_shared_added = 0;
+  for (int i = 0; i < job->nsh; i++) n += job->sh[i].id == id;
+  if (n) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/_shared", dir);
+    weir__snap_writer w;
+    rc = weir__snap_open(&w, path, err);
+    if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)n, err);
+    for (int i = 0; !rc && i < job->nsh; i++) {
+      const shared_ref *r = &job->sh[i];
+      if (r->id != id) continue;
+      rc = weir__snap_put_bytes(&w, r->name, (uint32_t)strlen(r->name), err);
+      if (!rc) rc = weir__snap_put_u64(&w, r->size, err);
+      if (!rc) rc = weir__snap_put_u64(&w, (uint64_t)r->added, err);
+      if (r->added) job->ckpt_shared_added += (int64_t)r->size;
+    }
+    rc = rc ? (weir__snap_abort(&w), rc) : weir__snap_commit(&w, err);
+  }
+  for (int i = 0; i < job->nsh; i++) {
+    if (job->sh[i].id > id) job->sh[keep++] = job->sh[i];
+    else weir__free(job->sh[i].name);
+  }
+  job->nsh = keep;
+  pthread_mutex_unlock(&job->sh_mu);
+  return rc;
+}
+
+int weir__op_shared_add(weir__op *op, const weir__kv_manifest *m) {
+  weir__job *job = op->task->job;
+  pthread_mutex_lock(&job->sh_mu);
+  int rc = WEIR_OK;
+  for (int i = 0; !rc && i < m->nsst; i++) {
+    if (job->nsh == job->shcap) {
+      int cap = job->shcap ? job->shcap * 2 : 64;
+      shared_ref *v = weir__realloc(job->sh, sizeof *v * (size_t)cap);
+      if (!v) {
+        rc = weir__err_nomem(op->err);
+        break;
+      }
+      job->sh = v;
+      job->shcap = cap;
+    }
+    char *name = weir__strdup(m->sst[i].shared);
+    if (!name) {
+      rc = weir__err_nomem(op->err);
+      break;
+    }
+    job->sh[job->nsh++] = (shared_ref){op->snap_id, name, m->sst[i].size, m->sst[i].added};
+  }
+  pthread_mutex_unlock(&job->sh_mu);
+  return rc;
+}
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Delete the files in shared storage that no retained checkpoint
+ * references (mark and sweep over their _shared lists).  Runs between
+ * checkpoints (under ckpt_mu), so no checkpoint in progress has added
+ * files yet.  When a list cannot be read nothing is deleted. */
+static void sweep_shared(weir__job *job) {
+  char shared[4096], path[4096];
+  snprintf(shared, sizeof shared, "%s/shared", job->ckpt_dir);
+  DIR *d = opendir(shared);
+  if (!d) return;
+  weir__ptrvec names;
+  memset(&names, 0, sizeof names);
+  DIR *c = opendir(job->ckpt_dir);
+  struct dirent *de;
+  int ok = c != NULL;
+  while (ok && (de = readdir(c))) {
+    if (checkpoint_id(de->d_name) <= 0) continue;
+    snprintf(path, sizeof path, "%s/%s/_shared", job->ckpt_dir, de->d_name);
+    weir__snap_reader r;
+    weir__err err;
+    weir__err_clear(&err);
+    int rc = weir__snap_load(&r, path, &err);
+    if (rc == WEIR_NOTFOUND) continue;
+    uint64_t n = 0;
+    if (!rc) rc = weir__snap_get_u64(&r, &n, &err);
+    for (uint64_t i = 0; !rc && i < n; i++) {
+      const uint8_t *p;
+      uint32_t len;
+      uint64_t size, added;
+      if ((rc = weir__snap_get_bytes(&r, &p, &len, &err)) || (rc = weir__snap_get_u64(&r, &size, &err)) ||
+          (rc = weir__snap_get_u64(&r, &added, &err)))
+        break;
+      char *name = weir__strndup((const char *)p, len);
+      if (!name || weir__ptrvec_push(&names, name)) {
+        weir__free(name);
+        rc = WEIR_NOMEM;
+      }
+    }
+    weir__snap_close(&r);
+    ok = rc == WEIR_OK;
+  }
+  if (c) closedir(c);
+  if (ok) {
+    qsort(names.v, (size_t)names.n, sizeof(void *), by_name);
+    int removed = 0;
+    while ((de = readdir(d))) {
+      const char *key = de->d_name;
+      if (key[0] == '.') continue;
+      if (names.n && bsearch(&key, names.v, (size_t)names.n, sizeof(void *), by_name)) continue;
+      removed += unlinkat(dirfd(d), de->d_name, 0) == 0;
+    }
+    weir__err err;
+    if (removed) weir__fsync_dir(shared, &err);
+  }
+  closedir(d);
+  for (int i = 0; i < names.n; i++) weir__free(names.v[i]);
+  weir__ptrvec_free(&names);
+}
+
 /* Keep the last num-retained checkpoints up to id: remove every chk-k
  * with k <= id - num-retained (gaps left by abandoned ones included). */
 static void retain(weir__job *job, int64_t id) {
@@ -1185,6 +1338,7 @@ static int final_checkpoint(weir__job *job, int64_t id, weir__err *err) {
     }
   }
   if (!rc) rc = snapshot_finished(job, id, dir, err);
+  if (!rc) rc = write_shared(job, id, dir, err);
   if (!rc) rc = write_metadata(job, id, dir, err);
   if (rc) return rc;
   atomic_store(&job->ckpt_complete, id);
@@ -1196,6 +1350,7 @@ static int final_checkpoint(weir__job *job, int64_t id, weir__err *err) {
     }
   }
   if (!rc) retain(job, id);
+  if (!rc) sweep_shared(job);
   return rc;
 }
 
@@ -1215,7 +1370,7 @@ static int64_t dir_bytes(const char *dir) {
 }
 
 static void count_checkpoint(weir__job *job, const char *dir, int64_t started_ms) {
-  int64_t ms = now_ms() - started_ms, bytes = dir_bytes(dir);
+  int64_t ms = now_ms() - started_ms, bytes = dir_bytes(dir) + job->ckpt_shared_added;
   job->ckpt_count++;
   job->ckpt_ms_total += ms;
   if (ms > job->ckpt_ms_max) job->ckpt_ms_max = ms;
@@ -1254,6 +1409,7 @@ static int checkpoint_round(weir__job *job, int64_t id, const char *dir, weir__e
    * checkpoint with its half-done state. */
   if (atomic_load(&job->cancel) || job_has_failed(job)) return ROUND_STOPPED;
   if (snapshot_finished(job, id, dir, err)) return err->code;
+  if (write_shared(job, id, dir, err)) return err->code;
   weir__kill_point("checkpoint-before-metadata"); /* data written, not yet a checkpoint */
   if (write_metadata(job, id, dir, err)) return err->code;
   weir__kill_point("checkpoint-after-metadata"); /* complete, sinks not told yet */
@@ -1284,8 +1440,10 @@ static void *coord_main(void *arg) {
       ring_all(job);
       count_checkpoint(job, dir, started);
       retain(job, id);
+      sweep_shared(job);
     } else {
       weir__remove_tree(dir); /* never completed */
+      sweep_shared(job);      /* and the files it shared */
       if (rc == ROUND_TIMEOUT)
         fprintf(stderr, "[WARN] job '%s': checkpoint %lld abandoned after %lld ms\n", job->name,
                 (long long)id, (long long)job->ckpt_timeout_ms);
@@ -1442,6 +1600,10 @@ static int checkpoint_setup(weir__job *job, const char *state_dir, weir__err *er
   job->ckpt_timeout_ms = weir__config_get_int(job->cfg, "execution.checkpointing.timeout");
   if (job->ckpt_interval_ms <= 0) return WEIR_OK;
   job->ckpt_retained = (int)weir__config_get_int(job->cfg, "execution.checkpointing.num-retained");
+  const char *backend = weir__config_get(job->cfg, "state.backend");
+  const char *inc = weir__config_get(job->cfg, "execution.checkpointing.incremental");
+  job->ckpt_incremental = backend && strcasecmp(backend, "rocksdb") == 0 &&
+                          !(inc && strcasecmp(inc, "false") == 0);
   const char *mode = weir__config_get(job->cfg, "execution.checkpointing.mode");
   job->ckpt_aligned = !mode || strcasecmp(mode, "AT_LEAST_ONCE") != 0;
   const char *ua = weir__config_get(job->cfg, "execution.checkpointing.unaligned");
@@ -1715,6 +1877,78 @@ static int restore_job(weir__job *job, const char *path, weir__err *err) {
   weir__free(files);
   weir__free(old_par);
   return rc;
+}
+
+void weir__op_uid(const weir__op *op, char *buf, size_t n) { op_uid(op->task->job, op, buf, n); }
+
+int weir__op_state_instances(const weir__op *op) {
+  const weir__pplan *plan = op->task->job->plan;
+  int n = 0;
+  for (int i = 0; i < plan->nops; i++)
+    if (plan->ops[i]->kind == POP_GROUP_AGG || plan->ops[i]->kind == POP_WINDOW_AGG)
+      n += plan->ops[i]->parallelism;
+  return n;
+}
+
+int weir__op_shared_dir(const weir__op *op, char *buf, size_t n) {
+  const weir__job *job = op->task->job;
+  if (!job->ckpt_dir) return -1;
+  snprintf(buf, n, "%s/shared", job->ckpt_dir);
+  return 0;
+}
+
+/* mkdir -p. */
+static int make_dirs(char *path) {
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    int bad = mkdir(path, 0755) != 0 && errno != EEXIST;
+    *p = '/';
+    if (bad) return -1;
+  }
+  return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The job's RocksDB directory: 'state.backend.rocksdb.localdir', else
+ * rocksdb/ in the state directory, else weir-rocksdb-<pid> in $TMPDIR;
+ * then <job name>.<run>.  Under a state directory, what earlier runs of
+ * the job left there (a crash) is removed first. */
+int weir__op_state_local_dir(weir__op *op, char *buf, size_t n) {
+  weir__job *job = op->task->job;
+  char uid[128];
+  op_uid(job, op, uid, sizeof uid);
+  pthread_mutex_lock(&job->mu);
+  if (!job->local_dir) {
+    const char *base = weir__config_get(job->cfg, "state.backend.rocksdb.localdir");
+    char root[4096], dir[4096 + 512];
+    const char *tmp = getenv("TMPDIR");
+    if (base && *base) snprintf(root, sizeof root, "%s", base);
+    else if (job->state_dir) snprintf(root, sizeof root, "%s/rocksdb", job->state_dir);
+    else snprintf(root, sizeof root, "%s/weir-rocksdb-%d", tmp && *tmp ? tmp : "/tmp", (int)getpid());
+    if (job->state_dir || (base && *base)) {
+      DIR *d = opendir(root);
+      struct dirent *de;
+      size_t len = strlen(job->name);
+      while (d && (de = readdir(d))) {
+        if (strncmp(de->d_name, job->name, len) || de->d_name[len] != '.') continue;
+        snprintf(dir, sizeof dir, "%s/%s", root, de->d_name);
+        weir__remove_tree(dir);
+      }
+      if (d) closedir(d);
+    }
+    snprintf(dir, sizeof dir, "%s/%s.%.8s", root, job->name, job->run_id);
+    if (make_dirs(dir) != 0) {
+      int e = errno;
+      pthread_mutex_unlock(&job->mu);
+      return weir__op_fail(op, WEIR_IOERR, "cannot create the RocksDB directory '%s': %s", dir,
+                           strerror(e));
+    }
+    job->local_dir = weir__strdup(dir);
+  }
+  pthread_mutex_unlock(&job->mu);
+  if (!job->local_dir) return weir__err_nomem(op->err);
+  snprintf(buf, n, "%s/%s.%d", job->local_dir, uid, op->subtask);
+  return WEIR_OK;
 }
 
 int weir__op_checkpointing(const weir__op *op) { return op->task && op->task->job->ckpt_dir != NULL; }

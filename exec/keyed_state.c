@@ -1,20 +1,26 @@
 /*
- * keyed_state.c -- keyed state in snapshots: accumulators by value, key
- * tables ordered by key group, and reading a checkpoint back (restore).
+ * keyed_state.c -- keyed state of operators: accumulators by value, the
+ * state backend an operator subtask opens ('state.backend'), its native
+ * snapshots, and reading a checkpoint back (restore).
  *
- * A key table is written as its entry count, then per entry, in key
- * group order: the key group, the canonical key bytes, the payload's
- * first `raw` bytes as they are, and its accumulators (strings by value).
+ * Canonical format (savepoints, hashmap checkpoints, rocksdb with
+ * 'execution.checkpointing.incremental' = 'false'): a keyed state is its
+ * entry count, then per entry, in key group order: the key group, the
+ * canonical key bytes, the payload's first `raw` bytes as they are, and
+ * its accumulators (strings by value).  Native format (rocksdb
+ * incremental checkpoints): the store's file list (state/kvstore.c).
  * The key group of a key is XXH3(key bytes) mod max-parallelism, as the
  * keyed exchange computes it, so on restore a subtask keeps exactly the
  * entries that the exchange will route to it -- at any parallelism
  * (Flink's key-group redistribution).
  *
- * Entry points: weir__acc_write/_read, weir__keyed_write/_read,
+ * Entry points: weir__acc_write/_read, weir__acc_codec_init,
+ * weir__op_backend_open, weir__backend_write_native/_read_native,
  * weir__restore_open, weir__restore_owns.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "exec/execInt.h"
 
@@ -70,88 +76,127 @@ int weir__acc_read(weir__snap_reader *r, const weir__aggcall *aggs, int nagg, we
   return WEIR_OK;
 }
 
-/* ---- key tables ------------------------------------------------------------------------ */
+/* ---- payload codecs and state backends ----------------------------------------------------- */
 
-typedef struct kg_entry {
-  uint32_t kg;
-  uint32_t e;
-} kg_entry;
-
-static int by_kg(const void *a, const void *b) {
-  const kg_entry *x = a, *y = b;
-  if (x->kg != y->kg) return x->kg < y->kg ? -1 : 1;
-  return x->e < y->e ? -1 : x->e > y->e;
+static int acc_codec_write(const void *ctx, const void *payload, weir__snap_writer *w,
+                           weir__err *err) {
+  const weir__acc_codec *c = ctx;
+  int rc = c->raw ? weir__snap_put(w, payload, c->raw, err) : WEIR_OK;
+  return rc ? rc
+            : weir__acc_write(w, c->aggs, c->nagg, (const weir__acc *)((const uint8_t *)payload + c->raw),
+                              err);
 }
 
-static uint32_t key_group(const uint8_t *key, uint32_t klen, int maxpar) {
-  return (uint32_t)(weir__hash64(key, klen) % (uint64_t)(maxpar > 0 ? maxpar : 1));
+static int acc_codec_read(const void *ctx, weir__snap_reader *r, void *payload, weir__arena *strings,
+                          weir__err *err) {
+  const weir__acc_codec *c = ctx;
+  int rc = c->raw ? weir__snap_get(r, payload, c->raw, err) : WEIR_OK;
+  return rc ? rc
+            : weir__acc_read(r, c->aggs, c->nagg, (weir__acc *)((uint8_t *)payload + c->raw), strings,
+                             err);
 }
 
-int weir__keyed_write(weir__snap_writer *w, const weir__ktable *kt, size_t raw,
-                      const weir__aggcall *aggs, int nagg, int maxpar, weir__err *err) {
-  kg_entry *order = weir__malloc(sizeof(kg_entry) * (kt->n ? kt->n : 1));
-  if (!order) return weir__err_nomem(err);
-  for (uint32_t e = 0; e < kt->n; e++) {
-    uint32_t klen;
-    const uint8_t *key = weir__ktable_key(kt, e, &klen);
-    order[e] = (kg_entry){key_group(key, klen, maxpar), e};
-  }
-  qsort(order, kt->n, sizeof *order, by_kg);
-  int rc = weir__snap_put_u64(w, kt->n, err);
-  for (uint32_t i = 0; !rc && i < kt->n; i++) {
-    uint32_t klen;
-    const uint8_t *key = weir__ktable_key(kt, order[i].e, &klen);
-    const uint8_t *payload = weir__ktable_payload(kt, order[i].e);
-    rc = weir__snap_put_u64(w, order[i].kg, err);
-    if (!rc) rc = weir__snap_put_bytes(w, key, klen, err);
-    if (!rc && raw) rc = weir__snap_put(w, payload, raw, err);
-    if (!rc) rc = weir__acc_write(w, aggs, nagg, (const weir__acc *)(payload + raw), err);
-  }
-  weir__free(order);
-  return rc;
+void weir__acc_codec_init(weir__acc_codec *c, size_t raw, const weir__aggcall *aggs, int nagg) {
+  c->raw = raw;
+  c->aggs = aggs;
+  c->nagg = nagg;
+  c->kc = (weir__kcodec){raw + sizeof(weir__acc) * (size_t)(nagg ? nagg : 1), acc_codec_write,
+                         acc_codec_read, c};
 }
 
 int weir__restore_owns(const weir__op *op, uint64_t kg, int maxpar) {
   return (int)((int64_t)kg * op->nsubtasks / maxpar) == op->subtask;
 }
 
-int weir__keyed_read(weir__snap_reader *r, weir__op *op, weir__ktable *kt, size_t raw,
-                     const weir__aggcall *aggs, int nagg, int maxpar, weir__err *err) {
-  uint64_t n;
-  int rc = weir__snap_get_u64(r, &n, err);
-  weir__acc tmp[64];
-  weir__acc *acc = nagg <= 64 ? tmp : weir__malloc(sizeof(weir__acc) * (size_t)nagg);
-  uint8_t *rawbuf = raw ? weir__malloc(raw) : NULL;
-  if ((!acc || (raw && !rawbuf)) && !rc) rc = weir__err_nomem(err);
-  for (uint64_t i = 0; !rc && i < n; i++) {
-    uint64_t kg;
-    const uint8_t *key;
-    uint32_t klen;
-    if ((rc = weir__snap_get_u64(r, &kg, err)) || (rc = weir__snap_get_bytes(r, &key, &klen, err)))
-      break;
-    if (raw && (rc = weir__snap_get(r, rawbuf, raw, err))) break;
-    /* Strings of entries this subtask skips go into its arena too: they
-     * are few (MIN/MAX over text) and freed with the table. */
-    if ((rc = weir__acc_read(r, aggs, nagg, acc, &kt->keys, err))) break;
-    uint64_t h = weir__hash64(key, klen);
-    if (kg >= (uint64_t)maxpar || h % (uint64_t)maxpar != kg) {
-      rc = weir__err_set(err, WEIR_CORRUPT, -1, "checkpoint of %s: key in the wrong key group",
-                         op->vt->name);
-      break;
-    }
-    if (!weir__restore_owns(op, kg, maxpar)) continue;
-    int inserted;
-    int64_t e = weir__ktable_upsert(kt, key, klen, h, &inserted);
-    if (e < 0) {
-      rc = weir__err_nomem(err);
-      break;
-    }
-    uint8_t *payload = weir__ktable_payload(kt, (uint32_t)e);
-    if (raw) memcpy(payload, rawbuf, raw);
-    memcpy(payload + raw, acc, sizeof(weir__acc) * (size_t)nagg);
+/* The managed size covers every store of the job: each subtask's share
+ * goes half to its hot-key cache, a quarter each to memtables and the
+ * block cache. */
+static weir__kv_opts kv_opts_of(const weir__op *op, size_t *hot) {
+  int64_t managed = weir__config_get_int(op->cfg, "state.backend.rocksdb.memory.managed-size");
+  int n = weir__op_state_instances(op);
+  size_t share = (size_t)managed / (size_t)(n > 0 ? n : 1);
+  *hot = share / 2;
+  return (weir__kv_opts){share / 4, share / 4};
+}
+
+int weir__op_backend_open(weir__op *op, weir__kbackend *be, const weir__kcodec *codec) {
+  int maxpar = weir__op_max_parallelism(op), lo = -1, hi = -2;
+  for (int kg = 0; kg < maxpar; kg++) {
+    if (!weir__restore_owns(op, (uint64_t)kg, maxpar)) continue;
+    if (lo < 0) lo = kg;
+    hi = kg;
   }
-  if (acc != tmp) weir__free(acc);
-  weir__free(rawbuf);
+  const char *kind = weir__config_get(op->cfg, "state.backend");
+  weir__kv *kv = NULL;
+  size_t hot = 0;
+  if (kind && strcasecmp(kind, "rocksdb") == 0) {
+    weir__kv_opts o = kv_opts_of(op, &hot);
+    char dir[4096];
+    int rc = weir__op_state_local_dir(op, dir, sizeof dir);
+    if (!rc) rc = weir__kv_open(&kv, dir, &o, WEIR_KV_FRESH, op->err);
+    if (rc) return rc;
+  }
+  if (weir__kbackend_init(be, kv, codec, maxpar, lo, hi, hot)) {
+    weir__kv_close(kv, 1);
+    return weir__err_nomem(op->err);
+  }
+  be->ttl_ms = weir__config_get_int(op->cfg, "table.exec.state.ttl");
+  return WEIR_OK;
+}
+
+int weir__op_snapshot_native(const weir__op *op, const weir__kbackend *be) {
+  return be->kv && op->snap_native;
+}
+
+int weir__backend_write_native(weir__op *op, weir__kbackend *be, weir__snap_writer *w) {
+  char shared[4096], prefix[160], uid[128];
+  int rc = weir__kbackend_commit(be, op->err);
+  if (rc) return rc;
+  if (weir__op_shared_dir(op, shared, sizeof shared))
+    return weir__op_fail(op, WEIR_MISUSE, "a native snapshot without a checkpoint directory");
+  weir__op_uid(op, uid, sizeof uid);
+  snprintf(prefix, sizeof prefix, "%s.%d", uid, op->subtask);
+  weir__kv_manifest m;
+  if ((rc = weir__kv_snapshot(be->kv, shared, prefix, &m, op->err))) return rc;
+  rc = weir__kv_manifest_write(w, &m, op->err);
+  if (!rc) rc = weir__op_shared_add(op, &m);
+  weir__kv_manifest_free(&m);
+  return rc;
+}
+
+int weir__backend_read_native(weir__op *op, weir__kbackend *be, const weir__restore *rs,
+                              weir__snap_reader *r,
+                              weir__kstate *(*route)(void *ctx, uint8_t sid, int64_t ns), void *ctx) {
+  weir__kv_manifest m;
+  int rc = weir__kv_manifest_read(r, &m, op->err);
+  if (rc) return rc;
+  char shared[4096], dir[4096];
+  snprintf(shared, sizeof shared, "%s/../shared", rs->dir);
+  if (be->kv && rs->old_parallelism == op->nsubtasks) {
+    /* The same key groups: the snapshot's store becomes this one. */
+    snprintf(dir, sizeof dir, "%s", weir__kv_dir(be->kv));
+    weir__kv_close(be->kv, 0);
+    be->kv = NULL;
+    size_t hot;
+    weir__kv_opts o = kv_opts_of(op, &hot);
+    rc = weir__kv_materialize(dir, shared, &m, op->err);
+    if (!rc) rc = weir__kv_open(&be->kv, dir, &o, WEIR_KV_EXISTING, op->err);
+    if (!rc && weir__kv_adopt(be->kv, &m)) rc = weir__err_nomem(op->err);
+  } else {
+    /* Another parallelism, or the hashmap backend: read this subtask's
+     * key groups out of the old store. */
+    rc = weir__op_state_local_dir(op, dir, sizeof dir);
+    size_t len = strlen(dir);
+    snprintf(dir + len, sizeof dir - len, ".import");
+    weir__kv *old = NULL;
+    weir__kv_opts o = {0, 0};
+    if (!rc) rc = weir__kv_materialize(dir, shared, &m, op->err);
+    if (!rc) rc = weir__kv_open(&old, dir, &o, WEIR_KV_READ_ONLY, op->err);
+    if (!rc) rc = weir__kbackend_import(be, old, route, ctx, op->err);
+    weir__kv_close(old, 0);
+    weir__remove_tree(dir);
+  }
+  weir__kv_manifest_free(&m);
   return rc;
 }
 

@@ -8,8 +8,8 @@
  * whose result did not change emits nothing.  Input must be append-only.
  *
  * No watermark rule (watermarks pass through, nothing is late).  State:
- * one entry per key, kept for the life of the job (state TTL comes with
- * the state backend).
+ * one entry per key in the job's state backend (state/state.h), kept for
+ * the life of the job.
  */
 #include "exec/execInt.h"
 
@@ -21,7 +21,9 @@ typedef struct gkey {
 
 typedef struct gagg_op {
   weir__op base;
-  weir__ktable kt;
+  weir__acc_codec codec;
+  weir__kbackend be;
+  weir__kstate ks; /* one entry per key (state id 1, no namespace) */
   int64_t epoch;
   int nreal;
   int *real_cols;
@@ -50,9 +52,12 @@ static int gagg_open(weir__op *op) {
   g->before = weir__calloc(WEIR_CHUNK_CAP, g->accsize ? g->accsize : 1);
   g->out = weir__chunk_new(p->ncol, p->types, WEIR_CHUNK_CAP);
   if (!g->real_cols || !g->real_types || !g->out_cols || !g->rowacc || !g->rowarena ||
-      !g->row_entry || !g->touched || !g->before || !g->out ||
-      weir__ktable_init(&g->kt, sizeof(gkey) + g->accsize))
+      !g->row_entry || !g->touched || !g->before || !g->out)
     return weir__err_nomem(op->err);
+  weir__acc_codec_init(&g->codec, sizeof(gkey), p->aggs, p->nagg);
+  int rc = weir__op_backend_open(op, &g->be, &g->codec.kc);
+  if (rc) return rc;
+  if (weir__kstate_init(&g->ks, &g->be, 1, 0)) return weir__err_nomem(op->err);
   for (int i = 0; i < p->nkeys; i++) {
     g->real_cols[g->nreal] = p->keys[i];
     g->real_types[g->nreal] = p->input->types[p->keys[i]];
@@ -63,7 +68,7 @@ static int gagg_open(weir__op *op) {
 }
 
 static weir__acc *accs_of(gagg_op *g, uint32_t e) {
-  return (weir__acc *)((uint8_t *)weir__ktable_payload(&g->kt, e) + sizeof(gkey));
+  return (weir__acc *)((uint8_t *)weir__ktable_payload(&g->ks.kt, e) + sizeof(gkey));
 }
 
 /* Append one result row of entry e with accumulators acc. */
@@ -73,7 +78,7 @@ static int emit_row(gagg_op *g, uint32_t e, const weir__acc *acc, int kind) {
   weir__chunk *out = g->out;
   int r = out->n;
   uint32_t klen;
-  const uint8_t *key = weir__ktable_key(&g->kt, e, &klen);
+  const uint8_t *key = weir__ktable_key(&g->ks.kt, e, &klen);
   if (weir__key_decode_into(key, (int)klen, g->real_types, g->nreal, out, g->out_cols, r))
     return weir__op_fail(op, WEIR_CORRUPT, "malformed key in aggregation state");
   for (int j = 0; j < p->nagg; j++) weir__acc_result(&p->aggs[j], &acc[j], out, p->nkeys + j, r);
@@ -103,10 +108,10 @@ static int gagg_push(weir__op *op, int port, weir__chunk *c) {
                                     &op->scratch, &key);
     if (klen < 0) return weir__err_nomem(op->err);
     int inserted;
-    int64_t e = weir__ktable_upsert(&g->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
-                                    &inserted);
-    if (e < 0) return weir__err_nomem(op->err);
-    gkey *h = weir__ktable_payload(&g->kt, (uint32_t)e);
+    int64_t e = weir__kstate_upsert(&g->ks, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
+                                    &inserted, op->err);
+    if (e < 0) return op->err->code;
+    gkey *h = weir__ktable_payload(&g->ks.kt, (uint32_t)e);
     if (h->epoch != g->epoch) {
       h->epoch = g->epoch;
       memcpy((uint8_t *)g->before + (size_t)ntouched * g->accsize, accs_of(g, (uint32_t)e),
@@ -126,19 +131,19 @@ static int gagg_push(weir__op *op, int port, weir__chunk *c) {
       for (int j = 0; j < p->nagg; j++)
         weir__acc_from_partial(&p->aggs[j], c, p->aggs[j].arg, r, &src[j]);
       rc = weir__acc_merge(p->aggs, p->nagg, accs_of(g, (uint32_t)g->row_entry[r]), src,
-                           &g->kt.keys, op->err);
+                           &g->ks.kt.keys, op->err);
     }
   } else {
     for (int r = 0; r < c->n; r++) {
       g->rowacc[r] = accs_of(g, (uint32_t)g->row_entry[r]);
-      g->rowarena[r] = &g->kt.keys;
+      g->rowarena[r] = &g->ks.kt.keys;
     }
     rc = weir__acc_update(p->aggs, p->nagg, c, c->n, g->rowacc, g->rowarena, op->err);
   }
   if (rc) return rc;
   for (int t = 0; t < ntouched; t++) {
     uint32_t e = g->touched[t];
-    gkey *h = weir__ktable_payload(&g->kt, e);
+    gkey *h = weir__ktable_payload(&g->ks.kt, e);
     const weir__acc *old = (const weir__acc *)((uint8_t *)g->before + (size_t)t * g->accsize);
     const weir__acc *now = accs_of(g, e);
     if (h->emitted) {
@@ -154,43 +159,59 @@ static int gagg_push(weir__op *op, int port, weir__chunk *c) {
     rc = weir__op_emit(op, g->out);
     weir__chunk_reset(g->out);
   }
+  /* rocksdb: a cache grown past its budget goes back to the store. */
+  if (!rc && g->be.kv && weir__kstate_memory(&g->ks) > g->be.hot_bytes)
+    rc = weir__kstate_evict(&g->ks, op->err);
   return rc;
 }
 
-/* State: the chunk counter and every key's accumulators. */
+/* State: the chunk counter and every key's accumulators, canonical or
+ * (an incremental rocksdb checkpoint) native. */
 static int gagg_snapshot(weir__op *op, weir__snap_writer *w) {
   gagg_op *g = (gagg_op *)op;
-  const weir__pop *p = op->plan;
   int rc = weir__snap_put_u64(w, (uint64_t)g->epoch, op->err);
-  return rc ? rc
-            : weir__keyed_write(w, &g->kt, sizeof(gkey), p->aggs, p->nagg,
-                                weir__op_max_parallelism(op), op->err);
+  if (rc) return rc;
+  if (!weir__op_snapshot_native(op, &g->be)) return weir__kstate_write_canonical(&g->ks, w, op->err);
+  rc = weir__kstate_writeback(&g->ks, op->err);
+  if (!rc) rc = weir__snap_put_u64(w, WEIR_NATIVE_MARK, op->err);
+  return rc ? rc : weir__backend_write_native(op, &g->be, w);
+}
+
+static weir__kstate *gagg_route(void *ctx, uint8_t sid, int64_t ns) {
+  gagg_op *g = ctx;
+  return sid == 1 && ns == 0 ? &g->ks : NULL;
 }
 
 static int gagg_restore(weir__op *op, const weir__restore *rs) {
   gagg_op *g = (gagg_op *)op;
-  const weir__pop *p = op->plan;
   int rc = WEIR_OK;
   for (int sub = 0; !rc && sub < rs->old_parallelism; sub++) {
     if (!weir__restore_needs(rs, op, sub)) continue;
     weir__snap_reader r;
-    uint64_t epoch;
+    uint64_t epoch, n;
     rc = weir__restore_open(rs, sub, &r, op->err);
     if (!rc) rc = weir__snap_get_u64(&r, &epoch, op->err);
     if (!rc && (int64_t)epoch > g->epoch) g->epoch = (int64_t)epoch;
-    if (!rc)
-      rc = weir__keyed_read(&r, op, &g->kt, sizeof(gkey), p->aggs, p->nagg, rs->max_parallelism,
-                            op->err);
+    if (!rc) rc = weir__snap_get_u64(&r, &n, op->err);
+    if (!rc && n == WEIR_NATIVE_MARK)
+      rc = weir__backend_read_native(op, &g->be, rs, &r, gagg_route, g);
+    else if (!rc)
+      rc = weir__kstate_read_entries(&g->ks, &r, n, op->err);
     if (!rc && !weir__snap_at_end(&r))
       rc = weir__err_set(op->err, WEIR_CORRUPT, -1, "checkpoint of %s: trailing bytes", op->vt->name);
     weir__snap_close(&r);
+  }
+  if (g->be.kv) {
+    g->ks.complete = 0; /* the entries are in the store */
+    g->ks.stored = 1;
   }
   return rc;
 }
 
 static void gagg_close(weir__op *op) {
   gagg_op *g = (gagg_op *)op;
-  weir__ktable_free(&g->kt);
+  weir__kstate_free(&g->ks);
+  weir__kbackend_free(&g->be);
   weir__free(g->real_cols);
   weir__free(g->real_types);
   weir__free(g->out_cols);

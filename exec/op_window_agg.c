@@ -14,18 +14,21 @@
  * end - 1 <= watermark); it is dropped and counted in late_dropped.  A row
  * whose earlier windows have fired still counts in its later ones.
  *
- * State: per slice, a key table of accumulators; a slice is freed when the
- * last window containing it has fired.
+ * State: per slice, a keyed state of accumulators (namespace: the slice's
+ * start) in the job's state backend; a slice is dropped when the last
+ * window containing it has fired.
  */
 #include "exec/execInt.h"
 
 typedef struct slice {
   int64_t start;
-  weir__ktable kt;
+  weir__kstate ks; /* state id 1, namespace: the slice's start */
 } slice;
 
 typedef struct wagg_op {
   weir__op base;
+  weir__acc_codec codec;
+  weir__kbackend be;
   int64_t g; /* slice length */
   int nreal; /* real (non-window) keys */
   int *real_cols;
@@ -60,6 +63,9 @@ static int wagg_open(weir__op *op) {
   if (!w->real_cols || !w->real_types || !w->real_out || !w->rowacc || !w->rowarena ||
       !w->row_entry || !w->row_slice || !w->out)
     return weir__err_nomem(op->err);
+  weir__acc_codec_init(&w->codec, 0, p->aggs, p->nagg);
+  int rc = weir__op_backend_open(op, &w->be, &w->codec.kc);
+  if (rc) return rc;
   for (int i = 0; i < p->nkeys; i++) {
     if (p->keys[i] < 0) continue;
     w->real_cols[w->nreal] = p->keys[i];
@@ -71,8 +77,15 @@ static int wagg_open(weir__op *op) {
 }
 
 static void slice_free(slice *s) {
-  weir__ktable_free(&s->kt);
+  weir__kstate_free(&s->ks);
   weir__free(s);
+}
+
+/* A slice no window needs any more: out of the store too. */
+static int slice_drop(wagg_op *w, slice *s) {
+  int rc = weir__kstate_drop(&s->ks, w->base.err);
+  slice_free(s);
+  return rc;
 }
 
 /* The slice starting at start, created if absent; NULL on out-of-memory. */
@@ -101,7 +114,7 @@ static slice *slice_get(wagg_op *w, int64_t start) {
   slice *s = weir__calloc(1, sizeof *s);
   if (!s) return NULL;
   s->start = start;
-  if (weir__ktable_init(&s->kt, w->payload)) {
+  if (weir__kstate_init(&s->ks, &w->be, 1, start)) {
     weir__free(s);
     return NULL;
   }
@@ -125,12 +138,28 @@ static int encode_key(wagg_op *w, const weir__chunk *c, int r, uint8_t *buf, int
 static int64_t slice_entry(wagg_op *w, const weir__chunk *c, int r, int64_t start, slice **sl) {
   uint8_t buf[512], *key;
   slice *s = *sl = slice_get(w, start);
-  if (!s) return -1;
+  if (!s) return weir__err_nomem(w->base.err), -1;
   int klen = encode_key(w, c, r, buf, (int)sizeof buf, &key);
-  if (klen < 0) return -1;
+  if (klen < 0) return weir__err_nomem(w->base.err), -1;
   int inserted;
-  return weir__ktable_upsert(&s->kt, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
-                             &inserted);
+  return weir__kstate_upsert(&s->ks, key, (uint32_t)klen, weir__hash64(key, (size_t)klen),
+                             &inserted, w->base.err);
+}
+
+/* rocksdb: when the slices' caches outgrow their budget, the oldest go
+ * back to the store until half of it is left. */
+static int wagg_bound_cache(wagg_op *w) {
+  if (!w->be.kv) return WEIR_OK;
+  size_t total = 0;
+  for (int i = 0; i < w->nslices; i++) total += weir__kstate_memory(&w->slices[i]->ks);
+  if (total <= w->be.hot_bytes) return WEIR_OK;
+  for (int i = 0; i < w->nslices && total > w->be.hot_bytes / 2; i++) {
+    size_t m = weir__kstate_memory(&w->slices[i]->ks);
+    int rc = weir__kstate_evict(&w->slices[i]->ks, w->base.err);
+    if (rc) return rc;
+    total -= m - weir__kstate_memory(&w->slices[i]->ks);
+  }
+  return WEIR_OK;
 }
 
 /* Merge partial aggregates from the local halves (two-phase). */
@@ -151,13 +180,13 @@ static int wagg_push_partial(wagg_op *w, weir__chunk *c) {
     }
     slice *s;
     int64_t e = slice_entry(w, c, r, start, &s);
-    if (e < 0) return weir__err_nomem(op->err);
+    if (e < 0) return op->err->code;
     for (int j = 0; j < p->nagg; j++) weir__acc_from_partial(&p->aggs[j], c, p->aggs[j].arg, r, &src[j]);
-    int rc = weir__acc_merge(p->aggs, p->nagg, weir__ktable_payload(&s->kt, (uint32_t)e), src,
-                             &s->kt.keys, op->err);
+    int rc = weir__acc_merge(p->aggs, p->nagg, weir__ktable_payload(&s->ks.kt, (uint32_t)e), src,
+                             &s->ks.kt.keys, op->err);
     if (rc) return rc;
   }
-  return WEIR_OK;
+  return wagg_bound_cache(w);
 }
 
 static int wagg_push(weir__op *op, int port, weir__chunk *c) {
@@ -183,7 +212,7 @@ static int wagg_push(weir__op *op, int port, weir__chunk *c) {
     }
     slice *s;
     int64_t e = slice_entry(w, c, r, start, &s);
-    if (e < 0) return weir__err_nomem(op->err);
+    if (e < 0) return op->err->code;
     w->row_slice[r] = s;
     w->row_entry[r] = e;
   }
@@ -191,18 +220,21 @@ static int wagg_push(weir__op *op, int port, weir__chunk *c) {
   for (int r = 0; r < n; r++) {
     slice *s = w->row_slice[r];
     if (s) {
-      w->rowacc[r] = weir__ktable_payload(&s->kt, (uint32_t)w->row_entry[r]);
-      w->rowarena[r] = &s->kt.keys;
+      w->rowacc[r] = weir__ktable_payload(&s->ks.kt, (uint32_t)w->row_entry[r]);
+      w->rowarena[r] = &s->ks.kt.keys;
     } else {
       w->rowacc[r] = weir__arena_zalloc(&op->scratch, w->payload);
       if (!w->rowacc[r]) return weir__err_nomem(op->err);
       w->rowarena[r] = &op->scratch;
     }
   }
-  return weir__acc_update(p->aggs, p->nagg, c, n, w->rowacc, w->rowarena, op->err);
+  int rc = weir__acc_update(p->aggs, p->nagg, c, n, w->rowacc, w->rowarena, op->err);
+  return rc ? rc : wagg_bound_cache(w);
 }
 
-/* Emit the entries of table kt as the results of window [start, end). */
+/* Emit the entries of table kt as the results of window [start, end),
+ * all of them before returning: MIN and MAX over strings point into kt,
+ * which the caller frees next (the merged table, dropped slices). */
 static int emit_table(wagg_op *w, const weir__ktable *kt, int64_t start, int64_t end) {
   weir__op *op = &w->base;
   const weir__pop *p = op->plan;
@@ -228,7 +260,9 @@ static int emit_table(wagg_op *w, const weir__ktable *kt, int64_t start, int64_t
       if (rc) return rc;
     }
   }
-  return WEIR_OK;
+  int rc = out->n ? weir__op_emit(op, out) : WEIR_OK;
+  weir__chunk_reset(out);
+  return rc;
 }
 
 /* Fire window [start, start + size): combine its slices and emit. */
@@ -243,12 +277,16 @@ static int fire(wagg_op *w, int64_t start) {
     count++;
   }
   if (count == 0) return WEIR_OK;
-  if (count == 1) return emit_table(w, &w->slices[first]->kt, start, end);
+  for (int i = first; i < first + count; i++) {
+    int rc = weir__kstate_load(&w->slices[i]->ks, op->err); /* rocksdb, after an eviction */
+    if (rc) return rc;
+  }
+  if (count == 1) return emit_table(w, &w->slices[first]->ks.kt, start, end);
   weir__ktable merged;
   if (weir__ktable_init(&merged, w->payload)) return weir__err_nomem(op->err);
   int rc = WEIR_OK;
   for (int i = first; rc == WEIR_OK && i < first + count; i++) {
-    const weir__ktable *kt = &w->slices[i]->kt;
+    const weir__ktable *kt = &w->slices[i]->ks.kt;
     for (uint32_t e = 0; e < kt->n; e++) {
       uint32_t klen;
       const uint8_t *key = weir__ktable_key(kt, e, &klen);
@@ -285,13 +323,16 @@ static int wagg_on_watermark(weir__op *op, int64_t wm) {
     w->fired_upto = start + win->size;
     /* Slices before the next window's start belong to no open window. */
     int drop = 0;
+    rc = WEIR_OK;
     while (drop < w->nslices && w->slices[drop]->start < start + win->slide) {
-      slice_free(w->slices[drop]);
+      int rc2 = slice_drop(w, w->slices[drop]);
+      if (!rc) rc = rc2;
       drop++;
     }
     memmove(w->slices, w->slices + drop, sizeof(slice *) * (size_t)(w->nslices - drop));
     w->nslices -= drop;
     w->cached = 0;
+    if (rc) return rc;
   }
   if (w->out->n) {
     rc = weir__op_emit(op, w->out);
@@ -301,20 +342,31 @@ static int wagg_on_watermark(weir__op *op, int64_t wm) {
   return weir__op_emit_watermark(op, wm);
 }
 
-/* State: the watermark, what has fired, and per slice its key table. */
+/* State: the watermark, what has fired, and the slices: canonical, per
+ * slice its start and entries; native (an incremental rocksdb
+ * checkpoint), the slices' starts and the store's files. */
 static int wagg_snapshot(weir__op *op, weir__snap_writer *sw) {
   wagg_op *w = (wagg_op *)op;
-  const weir__pop *p = op->plan;
-  int maxpar = weir__op_max_parallelism(op);
+  int native = weir__op_snapshot_native(op, &w->be);
   int rc = weir__snap_put_u64(sw, (uint64_t)op->watermark, op->err);
   if (!rc) rc = weir__snap_put_u64(sw, (uint64_t)w->has_fired, op->err);
   if (!rc) rc = weir__snap_put_u64(sw, (uint64_t)w->fired_upto, op->err);
+  if (!rc && native) rc = weir__snap_put_u64(sw, WEIR_NATIVE_MARK, op->err);
   if (!rc) rc = weir__snap_put_u64(sw, (uint64_t)w->nslices, op->err);
   for (int i = 0; !rc && i < w->nslices; i++) {
     rc = weir__snap_put_u64(sw, (uint64_t)w->slices[i]->start, op->err);
-    if (!rc) rc = weir__keyed_write(sw, &w->slices[i]->kt, 0, p->aggs, p->nagg, maxpar, op->err);
+    if (rc) break;
+    if (native) rc = weir__kstate_writeback(&w->slices[i]->ks, op->err);
+    else rc = weir__kstate_write_canonical(&w->slices[i]->ks, sw, op->err);
   }
-  return rc;
+  return rc || !native ? rc : weir__backend_write_native(op, &w->be, sw);
+}
+
+static weir__kstate *wagg_route(void *ctx, uint8_t sid, int64_t ns) {
+  wagg_op *w = ctx;
+  slice *s = sid == 1 ? slice_get(w, ns) : NULL;
+  if (sid == 1 && !s) weir__err_nomem(w->base.err);
+  return s ? &s->ks : NULL;
 }
 
 /* Every old subtask's file: keep the keys this subtask owns.  All
@@ -323,7 +375,6 @@ static int wagg_snapshot(weir__op *op, weir__snap_writer *sw) {
  * nothing). */
 static int wagg_restore(weir__op *op, const weir__restore *rs) {
   wagg_op *w = (wagg_op *)op;
-  const weir__pop *p = op->plan;
   int rc = WEIR_OK, first = 1;
   /* After an unaligned barrier the subtasks had fired up to different
    * watermarks, and what has fired is kept per subtask, not per key
@@ -346,6 +397,8 @@ static int wagg_restore(weir__op *op, const weir__restore *rs) {
     if (!rc) rc = weir__snap_get_u64(&r, &fired, op->err);
     if (!rc) rc = weir__snap_get_u64(&r, &upto, op->err);
     if (!rc) rc = weir__snap_get_u64(&r, &n, op->err);
+    int native = !rc && n == WEIR_NATIVE_MARK;
+    if (native) rc = weir__snap_get_u64(&r, &n, op->err);
     if (!rc) {
       if (first || (int64_t)wm < op->watermark) op->watermark = (int64_t)wm;
       first = 0;
@@ -353,18 +406,25 @@ static int wagg_restore(weir__op *op, const weir__restore *rs) {
       if (fired) w->has_fired = 1;
     }
     for (uint64_t i = 0; !rc && i < n; i++) {
-      uint64_t start;
+      uint64_t start, count;
       slice *sl;
       if ((rc = weir__snap_get_u64(&r, &start, op->err))) break;
       if (!(sl = slice_get(w, (int64_t)start))) {
         rc = weir__err_nomem(op->err);
         break;
       }
-      rc = weir__keyed_read(&r, op, &sl->kt, 0, p->aggs, p->nagg, rs->max_parallelism, op->err);
+      if (native) continue;
+      rc = weir__snap_get_u64(&r, &count, op->err);
+      if (!rc) rc = weir__kstate_read_entries(&sl->ks, &r, count, op->err);
     }
+    if (!rc && native) rc = weir__backend_read_native(op, &w->be, rs, &r, wagg_route, w);
     if (!rc && !weir__snap_at_end(&r))
       rc = weir__err_set(op->err, WEIR_CORRUPT, -1, "checkpoint of %s: trailing bytes", op->vt->name);
     weir__snap_close(&r);
+  }
+  for (int i = 0; w->be.kv && i < w->nslices; i++) {
+    w->slices[i]->ks.complete = 0; /* the entries are in the store */
+    w->slices[i]->ks.stored = 1;
   }
   w->cached = 0;
   return rc;
@@ -374,6 +434,7 @@ static void wagg_close(weir__op *op) {
   wagg_op *w = (wagg_op *)op;
   for (int i = 0; i < w->nslices; i++) slice_free(w->slices[i]);
   weir__free(w->slices);
+  weir__kbackend_free(&w->be);
   weir__free(w->real_cols);
   weir__free(w->real_types);
   weir__free(w->real_out);

@@ -9,7 +9,7 @@
 
 #include "planner/planner.h"
 
-typedef enum { V_STRING, V_INT_POS, V_DURATION, V_ENUM, V_NUMBER } value_kind;
+typedef enum { V_STRING, V_INT_POS, V_DURATION, V_ENUM, V_NUMBER, V_SIZE } value_kind;
 
 static const struct {
   const char *key;
@@ -64,7 +64,38 @@ static const struct {
      "watermark (0: never); a table's 'scan.idle-timeout' overrides it"},
     {"table.exec.source.max-rows-per-chunk", V_INT_POS, "1024", NULL,
      "most rows a source puts in one chunk (1..1024)"},
+    {"state.backend", V_ENUM, "hashmap", "hashmap|rocksdb",
+     "where keyed state lives: hashmap (memory) or rocksdb (disk, with a cache of hot keys; "
+     "state larger than memory)"},
+    {"state.backend.rocksdb.memory.managed-size", V_SIZE, "256 mb", NULL,
+     "memory of a job's RocksDB state: half for the hot-key caches, a quarter each for "
+     "memtables and the block cache"},
+    {"state.backend.rocksdb.localdir", V_STRING, "", NULL,
+     "directory of the RocksDB working files (default: 'rocksdb' in the engine's state "
+     "directory, else $TMPDIR)"},
+    {"execution.checkpointing.incremental", V_ENUM, "true", "true|false",
+     "rocksdb: a checkpoint stores only the files new since the last one (false: every "
+     "checkpoint is a full copy in the canonical format)"},
+    {"table.exec.state.ttl", V_DURATION, "0 ms", NULL,
+     "a key of a GROUP BY without a window that sees no row for this long is forgotten "
+     "(0: never)"},
 };
+
+/* A size such as '64 mb', '1gb', '4096' (bytes) in bytes; -1 if malformed. */
+static int64_t parse_size(const char *s) {
+  char *end;
+  double v = strtod(s, &end);
+  if (end == s || !(v >= 0)) return -1;
+  while (*end == ' ') end++;
+  double mult = 1;
+  if (!*end || !strcasecmp(end, "b") || !strcasecmp(end, "bytes")) mult = 1;
+  else if (!strcasecmp(end, "kb") || !strcasecmp(end, "k")) mult = 1024.0;
+  else if (!strcasecmp(end, "mb") || !strcasecmp(end, "m")) mult = 1024.0 * 1024;
+  else if (!strcasecmp(end, "gb") || !strcasecmp(end, "g")) mult = 1024.0 * 1024 * 1024;
+  else return -1;
+  v *= mult;
+  return v > 9.0e18 ? -1 : (int64_t)v;
+}
 
 int weir__config_known(int i, const char **key, const char **def, const char **help) {
   if (i < 0 || i >= WEIR_ARRAY_LEN(known)) return 0;
@@ -103,6 +134,14 @@ static int validate(int k, const char *value, weir__err *err) {
     if (weir__parse_duration(value, &v))
       return weir__err_set(err, WEIR_ERROR, -1,
                            "option '%s' needs a duration such as '10 s' or '200 ms', got '%s'",
+                           known[k].key, value);
+    return WEIR_OK;
+  case V_SIZE:
+    v = parse_size(value);
+    if (v < (1 << 20))
+      return weir__err_set(err, WEIR_ERROR, -1,
+                           "option '%s' needs a size of at least 1 mb such as '64 mb' or '1 gb', "
+                           "got '%s'",
                            known[k].key, value);
     return WEIR_OK;
   case V_NUMBER: {
@@ -221,6 +260,8 @@ int64_t weir__config_get_int(const weir__config *c, const char *key) {
   int k = find_known(key);
   if (v && k >= 0 && known[k].kind == V_DURATION)
     weir__parse_duration(v, &r);
+  else if (v && k >= 0 && known[k].kind == V_SIZE)
+    r = parse_size(v);
   else if (v)
     weir__parse_int64(v, strlen(v), &r);
   return r;

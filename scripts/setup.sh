@@ -8,6 +8,7 @@ packages=(
   re2c lemon                         # lexer and parser generators
   libsqlite3-dev sqlite3             # SQLite sink, and the sqlite3 oracle of the tests
   libxxhash-dev                      # hashing
+  librocksdb-dev                     # the rocksdb state backend
   libpcre2-dev                       # REGEXP_EXTRACT
   libedit-dev                        # line editing in the shell
   libcmocka-dev                      # unit tests

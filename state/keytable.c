@@ -11,7 +11,7 @@ typedef struct rec_hdr {
   const uint8_t *key;
   uint64_t hash;
   uint32_t klen;
-  uint32_t pad;
+  uint32_t flags; /* 1: dirty (changed since written back) */
 } rec_hdr;
 
 #define HDR ((uint32_t)sizeof(rec_hdr))
@@ -91,6 +91,7 @@ int64_t weir__ktable_upsert(weir__ktable *kt, const uint8_t *key, uint32_t klen,
       uint32_t e = (uint32_t)s - 1;
       rec_hdr *r = rec(kt, e);
       if (r->klen == klen && memcmp(r->key, key, klen) == 0) {
+        r->flags = 1;
         *inserted = 0;
         return e;
       }
@@ -114,7 +115,7 @@ int64_t weir__ktable_upsert(weir__ktable *kt, const uint8_t *key, uint32_t klen,
   r->key = kcopy;
   r->hash = hash;
   r->klen = klen;
-  r->pad = 0;
+  r->flags = 1;
   memset((uint8_t *)r + HDR, 0, kt->payload_size);
   kt->slots[i] = tag | (uint64_t)(e + 1);
   *inserted = 1;
@@ -140,3 +141,7 @@ void weir__ktable_clear(weir__ktable *kt) {
   kt->n = 0;
   weir__arena_reset(&kt->keys);
 }
+
+int weir__ktable_dirty(const weir__ktable *kt, uint32_t e) { return rec(kt, e)->flags & 1; }
+
+void weir__ktable_set_clean(weir__ktable *kt, uint32_t e) { rec(kt, e)->flags = 0; }

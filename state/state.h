@@ -1,8 +1,7 @@
 /*
- * state.h -- keyed state.  Today: the in-memory key table that window and
- * group aggregations keep their accumulators in (the core of the
- * `hashmap` backend).  The backend interface of DESIGN section 7 (keyed
- * value/map/list state by key group, state id and namespace) grows here.
+ * state.h -- keyed state (DESIGN section 7): the in-memory key table, the
+ * RocksDB store, the keyed-state interface over both (weir__kstate: the
+ * `hashmap` and `rocksdb` backends) and snapshot files.
  */
 #ifndef WEIR_STATE_H
 #define WEIR_STATE_H
@@ -41,6 +40,9 @@ void *weir__ktable_payload(const weir__ktable *kt, uint32_t entry);
 const uint8_t *weir__ktable_key(const weir__ktable *kt, uint32_t entry, uint32_t *klen);
 /* Remove every entry, keeping the memory for reuse. */
 void weir__ktable_clear(weir__ktable *kt);
+/* Entries changed since their dirty flag was cleared: upsert sets it. */
+int weir__ktable_dirty(const weir__ktable *kt, uint32_t entry);
+void weir__ktable_set_clean(weir__ktable *kt, uint32_t entry);
 /* Bytes of memory the table holds (for figures). */
 size_t weir__ktable_memory(const weir__ktable *kt);
 
@@ -101,6 +103,175 @@ int weir__snap_get_u64(weir__snap_reader *r, uint64_t *v, weir__err *err);
 int weir__snap_get_bytes(weir__snap_reader *r, const uint8_t **p, uint32_t *n, weir__err *err);
 int weir__snap_at_end(const weir__snap_reader *r);
 void weir__snap_close(weir__snap_reader *r);
+
+/* ---- the RocksDB store (kvstore.c) ---------------------------------------- */
+
+typedef struct weir__kv weir__kv;
+typedef struct weir__kv_iter weir__kv_iter;
+
+typedef struct weir__kv_opts {
+  size_t memtable_bytes;    /* memtables together (0: 16 MB) */
+  size_t block_cache_bytes; /* block cache, index and filter blocks included (0: 8 MB) */
+} weir__kv_opts;
+
+enum { WEIR_KV_FRESH = 1, WEIR_KV_EXISTING, WEIR_KV_READ_ONLY };
+
+/* Open the store in dir: WEIR_KV_FRESH removes what dir held first,
+ * WEIR_KV_EXISTING opens restored files, WEIR_KV_READ_ONLY reads them.
+ * WEIR_OK, or WEIR_IOERR / WEIR_CORRUPT with RocksDB's message. */
+int weir__kv_open(weir__kv **kv, const char *dir, const weir__kv_opts *o, int mode,
+                  weir__err *err);
+/* Close; remove_dir: delete its directory too. */
+void weir__kv_close(weir__kv *kv, int remove_dir);
+const char *weir__kv_dir(const weir__kv *kv);
+/* The value of key k (free it with weir__kv_free_value): WEIR_OK,
+ * WEIR_NOTFOUND, or an error. */
+int weir__kv_get(weir__kv *kv, const uint8_t *k, size_t kl, char **v, size_t *vl, weir__err *err);
+void weir__kv_free_value(char *v);
+/* Writes go into a batch until weir__kv_write. */
+void weir__kv_put(weir__kv *kv, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
+void weir__kv_delete(weir__kv *kv, const uint8_t *k, size_t kl);
+void weir__kv_delete_range(weir__kv *kv, const uint8_t *lo, size_t lol, const uint8_t *hi,
+                           size_t hil);
+/* Bytes in the batch. */
+size_t weir__kv_pending(weir__kv *kv);
+/* Write the batch.  With WEIR_FAIL_KV_WRITE_AFTER = N set, the N-th write
+ * of the process and all later ones (WEIR_FAIL_KV_WRITE_COUNT = K: K of
+ * them) fail as on a full disk (tests). */
+int weir__kv_write(weir__kv *kv, weir__err *err);
+void weir__kv_reset_fault_injection(void);
+/* The keys in [lo, hi), in order; NULL when out of memory.  Errors show
+ * at weir__kv_iter_free. */
+weir__kv_iter *weir__kv_iter_new(weir__kv *kv, const uint8_t *lo, size_t lol, const uint8_t *hi,
+                                 size_t hil);
+int weir__kv_iter_valid(weir__kv_iter *it);
+void weir__kv_iter_next(weir__kv_iter *it);
+const uint8_t *weir__kv_iter_key(weir__kv_iter *it, size_t *n);
+const uint8_t *weir__kv_iter_value(weir__kv_iter *it, size_t *n);
+int weir__kv_iter_free(weir__kv_iter *it, weir__err *err);
+
+/* A native snapshot: the SST files (in shared storage) and the small
+ * private files by value. */
+typedef struct weir__kv_sst {
+  char *local;   /* its name in the store's directory */
+  char *shared;  /* its name in shared storage */
+  uint64_t size; /* bytes */
+  int added;     /* this snapshot put it into shared storage */
+} weir__kv_sst;
+typedef struct weir__kv_file {
+  char *name;
+  uint8_t *data;
+  size_t len;
+} weir__kv_file;
+typedef struct weir__kv_manifest {
+  weir__kv_sst *sst;
+  int nsst;
+  weir__kv_file *file;
+  int nfile;
+} weir__kv_manifest;
+
+/* Flush and snapshot the store: SST files not yet in shared_dir are
+ * linked (or copied) there as "<prefix>-<instance>-<name>", the others
+ * referenced.  Errors: WEIR_IOERR, WEIR_CORRUPT, WEIR_NOMEM. */
+int weir__kv_snapshot(weir__kv *kv, const char *shared_dir, const char *prefix,
+                      weir__kv_manifest *m, weir__err *err);
+int weir__kv_manifest_write(weir__snap_writer *w, const weir__kv_manifest *m, weir__err *err);
+int weir__kv_manifest_read(weir__snap_reader *r, weir__kv_manifest *m, weir__err *err);
+void weir__kv_manifest_free(weir__kv_manifest *m);
+/* Recreate a snapshot's store in dir (removed first) from shared_dir;
+ * a missing or wrong-sized shared file is WEIR_CORRUPT. */
+int weir__kv_materialize(const char *dir, const char *shared_dir, const weir__kv_manifest *m,
+                         weir__err *err);
+/* The store was opened on m's files: they are in shared storage already. */
+int weir__kv_adopt(weir__kv *kv, const weir__kv_manifest *m);
+
+/* ---- keyed state: the backend interface (kstate.c) ------------------------ */
+
+/*
+ * How an operator's payloads are written and read by value: in snapshots
+ * (the canonical format) and as RocksDB values, which are the same bytes.
+ */
+typedef struct weir__kcodec {
+  size_t payload_size;
+  int (*write)(const void *ctx, const void *payload, weir__snap_writer *w, weir__err *err);
+  /* Strings the payload keeps go into `strings`. */
+  int (*read)(const void *ctx, weir__snap_reader *r, void *payload, weir__arena *strings,
+              weir__err *err);
+  const void *ctx;
+} weir__kcodec;
+
+/*
+ * The state backend of one operator subtask.  hashmap (kv NULL): every
+ * entry lives in the key tables of its states.  rocksdb: the key tables
+ * are a cache of hot keys in front of the store; changed entries are
+ * written back at a checkpoint or when the cache outgrows hot_bytes
+ * (evicted), and a key missing from a table is looked up in the store.
+ *
+ * RocksDB keys: key group (2 bytes, big-endian), state id (1 byte),
+ * namespace (8 bytes, big-endian with the sign bit flipped), then the
+ * canonical key bytes.  A key-group range is one contiguous scan, and so
+ * are one namespace's keys within a key group.  (The namespace comes
+ * before the key, not after as in Flink: a window fires by scanning its
+ * slice, where Flink visits keys by timers.)
+ */
+typedef struct weir__kbackend {
+  weir__kv *kv;
+  const weir__kcodec *codec;
+  int maxpar;
+  int kg_lo, kg_hi;   /* the key groups this subtask owns, inclusive */
+  size_t hot_bytes;   /* rocksdb: the cache's budget */
+  int64_t ttl_ms;     /* table.exec.state.ttl (0: none) */
+  weir__snap_writer buf;
+  weir__arena scratch;
+} weir__kbackend;
+
+typedef struct weir__kstate {
+  weir__ktable kt;
+  weir__kbackend *be;
+  uint8_t sid;
+  int64_t ns;
+  int complete; /* kt holds every entry: a miss is a new key */
+  int stored;   /* some entries may be in the store */
+} weir__kstate;
+
+#define WEIR_KSTATE_PREFIX 11 /* key group, state id, namespace */
+
+/* kv: NULL (hashmap) or an open store, owned from now on. */
+int weir__kbackend_init(weir__kbackend *be, weir__kv *kv, const weir__kcodec *codec, int maxpar,
+                        int kg_lo, int kg_hi, size_t hot_bytes);
+void weir__kbackend_free(weir__kbackend *be);
+/* Write what was written back (WEIR_OK or the store's error). */
+int weir__kbackend_commit(weir__kbackend *be, weir__err *err);
+
+int weir__kstate_init(weir__kstate *ks, weir__kbackend *be, uint8_t sid, int64_t ns);
+void weir__kstate_free(weir__kstate *ks);
+/* The entry of key (hash = weir__hash64 of it), created when new: its
+ * payload zeroed, or loaded from the store (then *inserted is 0).  -1
+ * with err set: out of memory or a store error. */
+int64_t weir__kstate_upsert(weir__kstate *ks, const uint8_t *key, uint32_t klen, uint64_t hash,
+                            int *inserted, weir__err *err);
+/* Put changed entries into the store's batch (rocksdb; nothing for hashmap). */
+int weir__kstate_writeback(weir__kstate *ks, weir__err *err);
+/* Write back and empty the table (rocksdb). */
+int weir__kstate_evict(weir__kstate *ks, weir__err *err);
+/* Bring every entry into the table (rocksdb after an eviction). */
+int weir__kstate_load(weir__kstate *ks, weir__err *err);
+/* Delete the state's entries from the store (before freeing it). */
+int weir__kstate_drop(weir__kstate *ks, weir__err *err);
+size_t weir__kstate_memory(const weir__kstate *ks);
+/* Canonical format: the entry count, then per entry in key-group order
+ * its key group, key bytes and payload by value. */
+int weir__kstate_write_canonical(weir__kstate *ks, weir__snap_writer *w, weir__err *err);
+/* Read n canonical entries (the count was read by the caller), keeping
+ * those of the subtask's key groups: into the table (hashmap) or the
+ * store (rocksdb). */
+int weir__kstate_read_entries(weir__kstate *ks, weir__snap_reader *r, uint64_t n, weir__err *err);
+/* Copy the entries of this subtask's key groups from old, the store of
+ * a native snapshot: into be's store as they are, or (hashmap) into the
+ * table of the state route returns for their state id and namespace. */
+int weir__kbackend_import(weir__kbackend *be, weir__kv *old,
+                          weir__kstate *(*route)(void *ctx, uint8_t sid, int64_t ns), void *ctx,
+                          weir__err *err);
 
 /* fsync the directory dir (after a rename or unlink in it). */
 int weir__fsync_dir(const char *dir, weir__err *err);

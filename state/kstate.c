@@ -1,0 +1,393 @@
+/*
+ * kstate.c -- keyed state over the two backends (the interface is in
+ * state.h): hashmap keeps every entry in key tables; rocksdb keeps them
+ * in the store and uses the key tables as a cache of hot keys, so a key
+ * costs a RocksDB read only when it comes back after an eviction or a
+ * restore, and a write only at a checkpoint or an eviction, however often
+ * it changes in between (DESIGN section 7: per-access RocksDB calls cost
+ * two orders of magnitude more than a hash update).
+ *
+ * Entry points: weir__kbackend_*, weir__kstate_*.
+ */
+#include <stdlib.h>
+
+#include "state/state.h"
+
+/* A batch is written once it holds this many bytes. */
+#define BATCH_BYTES (4u << 20)
+
+int weir__kbackend_init(weir__kbackend *be, weir__kv *kv, const weir__kcodec *codec, int maxpar,
+                        int kg_lo, int kg_hi, size_t hot_bytes) {
+  memset(be, 0, sizeof *be);
+  be->kv = kv;
+  be->codec = codec;
+  be->maxpar = maxpar > 0 ? maxpar : 1;
+  be->kg_lo = kg_lo;
+  be->kg_hi = kg_hi;
+  be->hot_bytes = hot_bytes;
+  weir__arena_init(&be->scratch, 4096);
+  weir__err err;
+  return weir__snap_open(&be->buf, "", &err);
+}
+
+void weir__kbackend_free(weir__kbackend *be) {
+  weir__kv_close(be->kv, 1);
+  weir__snap_abort(&be->buf);
+  weir__arena_free(&be->scratch);
+  memset(be, 0, sizeof *be);
+}
+
+int weir__kbackend_commit(weir__kbackend *be, weir__err *err) {
+  return be->kv ? weir__kv_write(be->kv, err) : WEIR_OK;
+}
+
+/* ---- RocksDB keys ------------------------------------------------------------------------ */
+
+static void put_prefix(uint8_t *p, uint32_t kg, uint8_t sid, int64_t ns) {
+  uint64_t n = (uint64_t)ns ^ 0x8000000000000000ULL; /* signed order as unsigned bytes */
+  p[0] = (uint8_t)(kg >> 8);
+  p[1] = (uint8_t)kg;
+  p[2] = sid;
+  for (int i = 0; i < 8; i++) p[3 + i] = (uint8_t)(n >> (56 - 8 * i));
+}
+
+static void get_prefix(const uint8_t *p, uint32_t *kg, uint8_t *sid, int64_t *ns) {
+  uint64_t n = 0;
+  for (int i = 0; i < 8; i++) n = (n << 8) | p[3 + i];
+  *kg = ((uint32_t)p[0] << 8) | p[1];
+  *sid = p[2];
+  *ns = (int64_t)(n ^ 0x8000000000000000ULL);
+}
+
+/* The store key of (kg, state, key) in scratch; NULL when out of memory. */
+static uint8_t *store_key(weir__kstate *ks, uint32_t kg, const uint8_t *key, uint32_t klen) {
+  uint8_t *p = weir__arena_alloc(&ks->be->scratch, WEIR_KSTATE_PREFIX + (size_t)klen);
+  if (!p) return NULL;
+  put_prefix(p, kg, ks->sid, ks->ns);
+  memcpy(p + WEIR_KSTATE_PREFIX, key, klen);
+  return p;
+}
+
+/* The bounds of the state's keys in key group kg: [lo, hi). */
+static void state_bounds(const weir__kstate *ks, uint32_t kg, uint8_t lo[WEIR_KSTATE_PREFIX],
+                         uint8_t hi[WEIR_KSTATE_PREFIX]) {
+  put_prefix(lo, kg, ks->sid, ks->ns);
+  memcpy(hi, lo, WEIR_KSTATE_PREFIX);
+  for (int i = WEIR_KSTATE_PREFIX - 1; i >= 0 && ++hi[i] == 0; i--) {
+  }
+}
+
+static uint32_t kg_of(const weir__kbackend *be, uint64_t hash) {
+  return (uint32_t)(hash % (uint64_t)be->maxpar);
+}
+
+/* Decode a payload from value bytes into entry e's payload. */
+static int decode_value(weir__kstate *ks, const uint8_t *v, size_t n, void *payload,
+                        weir__err *err) {
+  weir__snap_reader r = {(uint8_t *)v, n, 0, (char *)"a RocksDB value"};
+  const weir__kcodec *c = ks->be->codec;
+  int rc = c->read(c->ctx, &r, payload, &ks->kt.keys, err);
+  if (!rc && r.pos != r.n)
+    rc = weir__err_set(err, WEIR_CORRUPT, -1, "RocksDB state in '%s': a value has trailing bytes",
+                       weir__kv_dir(ks->be->kv));
+  return rc;
+}
+
+/* ---- states ----------------------------------------------------------------------------- */
+
+int weir__kstate_init(weir__kstate *ks, weir__kbackend *be, uint8_t sid, int64_t ns) {
+  memset(ks, 0, sizeof *ks);
+  ks->be = be;
+  ks->sid = sid;
+  ks->ns = ns;
+  ks->complete = 1;
+  return weir__ktable_init(&ks->kt, be->codec->payload_size);
+}
+
+void weir__kstate_free(weir__kstate *ks) {
+  weir__ktable_free(&ks->kt);
+  memset(ks, 0, sizeof *ks);
+}
+
+int64_t weir__kstate_upsert(weir__kstate *ks, const uint8_t *key, uint32_t klen, uint64_t hash,
+                            int *inserted, weir__err *err) {
+  int64_t e = weir__ktable_upsert(&ks->kt, key, klen, hash, inserted);
+  if (e < 0) return weir__err_nomem(err), -1;
+  if (!*inserted || ks->complete) return e;
+  /* A key new to the cache may be in the store. */
+  weir__kbackend *be = ks->be;
+  weir__arena_reset(&be->scratch);
+  uint8_t *sk = store_key(ks, kg_of(be, hash), key, klen);
+  if (!sk) return weir__err_nomem(err), -1;
+  char *v;
+  size_t vl;
+  int rc = weir__kv_get(be->kv, sk, WEIR_KSTATE_PREFIX + (size_t)klen, &v, &vl, err);
+  if (rc == WEIR_NOTFOUND) return e;
+  if (rc) return -1;
+  rc = decode_value(ks, (const uint8_t *)v, vl, weir__ktable_payload(&ks->kt, (uint32_t)e), err);
+  weir__kv_free_value(v);
+  if (rc) return -1;
+  *inserted = 0;
+  return e;
+}
+
+int weir__kstate_writeback(weir__kstate *ks, weir__err *err) {
+  weir__kbackend *be = ks->be;
+  if (!be->kv) return WEIR_OK;
+  const weir__kcodec *c = be->codec;
+  for (uint32_t e = 0; e < ks->kt.n; e++) {
+    if (!weir__ktable_dirty(&ks->kt, e)) continue;
+    uint32_t klen;
+    const uint8_t *key = weir__ktable_key(&ks->kt, e, &klen);
+    weir__arena_reset(&be->scratch);
+    uint8_t *sk = store_key(ks, kg_of(be, weir__hash64(key, klen)), key, klen);
+    if (!sk) return weir__err_nomem(err);
+    be->buf.len = 0;
+    int rc = c->write(c->ctx, weir__ktable_payload(&ks->kt, e), &be->buf, err);
+    if (rc) return rc;
+    weir__kv_put(be->kv, sk, WEIR_KSTATE_PREFIX + (size_t)klen, be->buf.mem, be->buf.len);
+    weir__ktable_set_clean(&ks->kt, e);
+    ks->stored = 1;
+    if (weir__kv_pending(be->kv) >= BATCH_BYTES && (rc = weir__kv_write(be->kv, err))) return rc;
+  }
+  return WEIR_OK;
+}
+
+int weir__kstate_evict(weir__kstate *ks, weir__err *err) {
+  if (!ks->be->kv) return WEIR_OK;
+  int rc = weir__kstate_writeback(ks, err);
+  if (!rc) rc = weir__kv_write(ks->be->kv, err);
+  if (rc) return rc;
+  weir__ktable_clear(&ks->kt);
+  ks->complete = 0;
+  return WEIR_OK;
+}
+
+/* Scan the state's entries of key group kg in the store, calling fn on each. */
+static int scan_group(weir__kstate *ks, uint32_t kg,
+                      int (*fn)(weir__kstate *ks, uint32_t kg, const uint8_t *k, size_t kl,
+                                const uint8_t *v, size_t vl, void *arg),
+                      void *arg, weir__err *err) {
+  uint8_t lo[WEIR_KSTATE_PREFIX], hi[WEIR_KSTATE_PREFIX];
+  state_bounds(ks, kg, lo, hi);
+  weir__kv_iter *it = weir__kv_iter_new(ks->be->kv, lo, sizeof lo, hi, sizeof hi);
+  if (!it) return weir__err_nomem(err);
+  int rc = WEIR_OK;
+  for (; !rc && weir__kv_iter_valid(it); weir__kv_iter_next(it)) {
+    size_t kl, vl;
+    const uint8_t *k = weir__kv_iter_key(it, &kl), *v = weir__kv_iter_value(it, &vl);
+    if (kl < WEIR_KSTATE_PREFIX) continue;
+    rc = fn(ks, kg, k + WEIR_KSTATE_PREFIX, kl - WEIR_KSTATE_PREFIX, v, vl, arg);
+  }
+  int rc2 = weir__kv_iter_free(it, err);
+  return rc ? rc : rc2;
+}
+
+static int load_one(weir__kstate *ks, uint32_t kg, const uint8_t *k, size_t kl, const uint8_t *v,
+                    size_t vl, void *arg) {
+  weir__err *err = arg;
+  int inserted;
+  int64_t e = weir__ktable_upsert(&ks->kt, k, (uint32_t)kl, weir__hash64(k, kl), &inserted);
+  if (e < 0) return weir__err_nomem(err);
+  if (!inserted) return WEIR_OK; /* the cache's copy is as new */
+  int rc = decode_value(ks, v, vl, weir__ktable_payload(&ks->kt, (uint32_t)e), err);
+  weir__ktable_set_clean(&ks->kt, (uint32_t)e);
+  return rc;
+}
+
+int weir__kstate_load(weir__kstate *ks, weir__err *err) {
+  if (ks->complete || !ks->be->kv) return WEIR_OK;
+  int rc = WEIR_OK;
+  for (int kg = ks->be->kg_lo; !rc && kg <= ks->be->kg_hi; kg++)
+    rc = scan_group(ks, (uint32_t)kg, load_one, err, err);
+  if (!rc) ks->complete = 1;
+  return rc;
+}
+
+int weir__kstate_drop(weir__kstate *ks, weir__err *err) {
+  weir__kbackend *be = ks->be;
+  if (!be->kv || !ks->stored) return WEIR_OK;
+  for (int kg = be->kg_lo; kg <= be->kg_hi; kg++) {
+    uint8_t lo[WEIR_KSTATE_PREFIX], hi[WEIR_KSTATE_PREFIX];
+    state_bounds(ks, (uint32_t)kg, lo, hi);
+    weir__kv_delete_range(be->kv, lo, sizeof lo, hi, sizeof hi);
+  }
+  return weir__kv_write(be->kv, err);
+}
+
+size_t weir__kstate_memory(const weir__kstate *ks) { return weir__ktable_memory(&ks->kt); }
+
+/* ---- canonical snapshots ----------------------------------------------------------------- */
+
+typedef struct kg_entry {
+  uint32_t kg;
+  uint32_t e;
+} kg_entry;
+
+static int by_kg(const void *a, const void *b) {
+  const kg_entry *x = a, *y = b;
+  if (x->kg != y->kg) return x->kg < y->kg ? -1 : 1;
+  return x->e < y->e ? -1 : x->e > y->e;
+}
+
+/* Every entry is in the table: sort them by key group and write. */
+static int write_table(weir__kstate *ks, weir__snap_writer *w, weir__err *err) {
+  const weir__ktable *kt = &ks->kt;
+  const weir__kcodec *c = ks->be->codec;
+  kg_entry *order = weir__malloc(sizeof(kg_entry) * (kt->n ? kt->n : 1));
+  if (!order) return weir__err_nomem(err);
+  for (uint32_t e = 0; e < kt->n; e++) {
+    uint32_t klen;
+    const uint8_t *key = weir__ktable_key(kt, e, &klen);
+    order[e] = (kg_entry){kg_of(ks->be, weir__hash64(key, klen)), e};
+  }
+  qsort(order, kt->n, sizeof *order, by_kg);
+  int rc = weir__snap_put_u64(w, kt->n, err);
+  for (uint32_t i = 0; !rc && i < kt->n; i++) {
+    uint32_t klen;
+    const uint8_t *key = weir__ktable_key(kt, order[i].e, &klen);
+    rc = weir__snap_put_u64(w, order[i].kg, err);
+    if (!rc) rc = weir__snap_put_bytes(w, key, klen, err);
+    if (!rc) rc = c->write(c->ctx, weir__ktable_payload(kt, order[i].e), w, err);
+  }
+  weir__free(order);
+  return rc;
+}
+
+typedef struct canon_arg {
+  weir__snap_writer *w;
+  weir__err *err;
+  uint64_t n;
+} canon_arg;
+
+static int write_one(weir__kstate *ks, uint32_t kg, const uint8_t *k, size_t kl, const uint8_t *v,
+                     size_t vl, void *arg) {
+  canon_arg *a = arg;
+  int rc = weir__snap_put_u64(a->w, kg, a->err);
+  if (!rc) rc = weir__snap_put_bytes(a->w, k, (uint32_t)kl, a->err);
+  if (!rc) rc = weir__snap_put(a->w, v, vl, a->err); /* a value is the payload by value */
+  a->n++;
+  return rc;
+}
+
+int weir__kstate_write_canonical(weir__kstate *ks, weir__snap_writer *w, weir__err *err) {
+  if (ks->complete) return write_table(ks, w, err);
+  int rc = weir__kstate_writeback(ks, err);
+  if (!rc) rc = weir__kv_write(ks->be->kv, err);
+  if (rc) return rc;
+  /* The count goes first: leave room and fill it in at the end. */
+  size_t at = w->len;
+  if ((rc = weir__snap_put_u64(w, 0, err))) return rc;
+  canon_arg a = {w, err, 0};
+  for (int kg = ks->be->kg_lo; !rc && kg <= ks->be->kg_hi; kg++)
+    rc = scan_group(ks, (uint32_t)kg, write_one, &a, err);
+  if (rc) return rc;
+  for (int i = 0; i < 8; i++) w->mem[at + i] = (uint8_t)(a.n >> (8 * i));
+  return WEIR_OK;
+}
+
+int weir__kstate_read_entries(weir__kstate *ks, weir__snap_reader *r, uint64_t n, weir__err *err) {
+  weir__kbackend *be = ks->be;
+  const weir__kcodec *c = be->codec;
+  uint8_t *tmp = weir__malloc(c->payload_size ? c->payload_size : 1);
+  if (!tmp) return weir__err_nomem(err);
+  int rc = WEIR_OK;
+  for (uint64_t i = 0; !rc && i < n; i++) {
+    uint64_t kg;
+    const uint8_t *key;
+    uint32_t klen;
+    if ((rc = weir__snap_get_u64(r, &kg, err)) || (rc = weir__snap_get_bytes(r, &key, &klen, err)))
+      break;
+    size_t vstart = r->pos;
+    /* Strings of entries this subtask skips go into the table's arena
+     * too: they are few (MIN/MAX over text) and freed with it. */
+    if ((rc = c->read(c->ctx, r, tmp, &ks->kt.keys, err))) break;
+    uint64_t h = weir__hash64(key, klen);
+    if (kg >= (uint64_t)be->maxpar || h % (uint64_t)be->maxpar != kg) {
+      rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': a key in the wrong key group", r->path);
+      break;
+    }
+    if ((int)kg < be->kg_lo || (int)kg > be->kg_hi) continue;
+    if (be->kv) {
+      weir__arena_reset(&be->scratch);
+      uint8_t *sk = store_key(ks, (uint32_t)kg, key, klen);
+      if (!sk) {
+        rc = weir__err_nomem(err);
+        break;
+      }
+      weir__kv_put(be->kv, sk, WEIR_KSTATE_PREFIX + (size_t)klen, r->data + vstart,
+                   r->pos - vstart);
+      ks->stored = 1;
+      ks->complete = 0;
+      if (weir__kv_pending(be->kv) >= BATCH_BYTES) rc = weir__kv_write(be->kv, err);
+      continue;
+    }
+    int inserted;
+    int64_t e = weir__ktable_upsert(&ks->kt, key, klen, h, &inserted);
+    if (e < 0) {
+      rc = weir__err_nomem(err);
+      break;
+    }
+    memcpy(weir__ktable_payload(&ks->kt, (uint32_t)e), tmp, c->payload_size);
+  }
+  if (!rc && be->kv) rc = weir__kv_write(be->kv, err);
+  weir__free(tmp);
+  return rc;
+}
+
+/* ---- importing a native snapshot --------------------------------------------------------- */
+
+int weir__kbackend_import(weir__kbackend *be, weir__kv *old,
+                          weir__kstate *(*route)(void *ctx, uint8_t sid, int64_t ns), void *ctx,
+                          weir__err *err) {
+  uint8_t lo[2] = {(uint8_t)(be->kg_lo >> 8), (uint8_t)be->kg_lo};
+  uint8_t hi[2] = {(uint8_t)((be->kg_hi + 1) >> 8), (uint8_t)(be->kg_hi + 1)};
+  weir__kv_iter *it = weir__kv_iter_new(old, lo, sizeof lo, hi, sizeof hi);
+  if (!it) return weir__err_nomem(err);
+  int rc = WEIR_OK;
+  weir__kstate *last = NULL;
+  uint8_t last_sid = 0;
+  int64_t last_ns = 0;
+  for (; !rc && weir__kv_iter_valid(it); weir__kv_iter_next(it)) {
+    size_t kl, vl;
+    const uint8_t *k = weir__kv_iter_key(it, &kl), *v = weir__kv_iter_value(it, &vl);
+    if (kl < WEIR_KSTATE_PREFIX) {
+      rc = weir__err_set(err, WEIR_CORRUPT, -1, "RocksDB state in '%s': a malformed key",
+                         weir__kv_dir(old));
+      break;
+    }
+    uint32_t kg;
+    uint8_t sid;
+    int64_t ns;
+    get_prefix(k, &kg, &sid, &ns);
+    if (kg != kg_of(be, weir__hash64(k + WEIR_KSTATE_PREFIX, kl - WEIR_KSTATE_PREFIX))) {
+      rc = weir__err_set(err, WEIR_CORRUPT, -1, "RocksDB state in '%s': a key in the wrong key group",
+                         weir__kv_dir(old));
+      break;
+    }
+    if (!last || sid != last_sid || ns != last_ns) {
+      if (!(last = route(ctx, sid, ns))) {
+        rc = err->code ? err->code
+                       : weir__err_set(err, WEIR_CORRUPT, -1,
+                                       "RocksDB state in '%s': state %d of namespace %lld is not "
+                                       "this operator's",
+                                       weir__kv_dir(old), sid, (long long)ns);
+        break;
+      }
+      last_sid = sid;
+      last_ns = ns;
+    }
+    if (be->kv) {
+      weir__kv_put(be->kv, k, kl, v, vl);
+      last->stored = 1;
+      last->complete = 0;
+      if (weir__kv_pending(be->kv) >= BATCH_BYTES) rc = weir__kv_write(be->kv, err);
+    } else {
+      rc = load_one(last, kg, k + WEIR_KSTATE_PREFIX, kl - WEIR_KSTATE_PREFIX, v, vl, err);
+    }
+  }
+  int rc2 = weir__kv_iter_free(it, err);
+  if (!rc) rc = rc2;
+  if (!rc && be->kv) rc = weir__kv_write(be->kv, err);
+  return rc;
+}

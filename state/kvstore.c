@@ -1,0 +1,607 @@
+/*
+ * kvstore.c -- the RocksDB store under the `rocksdb` state backend: one
+ * database per operator subtask in a local working directory, written in
+ * batches with the write-ahead log off (a checkpoint, not the log, makes
+ * state durable), memory bounded by a block cache and memtable sizes the
+ * caller gives.
+ *
+ * Native snapshots (incremental checkpoints, as Flink's RocksDB backend):
+ * RocksDB's checkpoint flushes the memtables and hard-links the live SST
+ * files into a new directory.  SST files never change once written, so a
+ * snapshot moves each one into the shared directory the first time it
+ * appears (a hard link; a copy across file systems) and afterwards only
+ * names it: a checkpoint stores just the SST files that are new since the
+ * one before.  The small mutable files (MANIFEST, CURRENT, OPTIONS) go
+ * into the snapshot itself.  Restoring links the shared files back under
+ * their local names.
+ *
+ * Entry points: weir__kv_open/_close, _get, _put, _delete_range, _write,
+ * weir__kv_iter_*, weir__kv_snapshot, weir__kv_manifest_*,
+ * weir__kv_materialize.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rocksdb/c.h>
+
+#include "state/state.h"
+
+/* Local SST name -> shared name, of files already in shared storage. */
+typedef struct sst_map {
+  char *local, *shared;
+} sst_map;
+
+struct weir__kv {
+  rocksdb_t *db;
+  rocksdb_options_t *opts;
+  rocksdb_block_based_table_options_t *topts;
+  rocksdb_cache_t *cache;
+  rocksdb_filterpolicy_t *filter;
+  rocksdb_readoptions_t *ropts;
+  rocksdb_writeoptions_t *wopts;
+  rocksdb_writebatch_t *batch;
+  char *dir;
+  char id[17]; /* random, names this instance's files in shared storage */
+  sst_map *map;
+  int nmap, mapcap;
+};
+
+/* ---- errors and fault injection ------------------------------------------------------ */
+
+/* RocksDB's message as a weir error: "Corruption: ..." is WEIR_CORRUPT,
+ * the rest (I/O errors, a full disk) WEIR_IOERR.  Frees msg. */
+static int kv_error(weir__err *err, char *msg, const char *what, const char *dir) {
+  int code = strncmp(msg, "Corruption", 10) == 0 ? WEIR_CORRUPT : WEIR_IOERR;
+  weir__err_set(err, code, -1, "RocksDB state in '%s': %s: %s", dir, what, msg);
+  rocksdb_free(msg);
+  return code;
+}
+
+static _Atomic long kv_writes;
+
+/* WEIR_FAIL_KV_WRITE_AFTER = N > 0: the N-th batch write of the process
+ * and every later one fail as a full disk would; with
+ * WEIR_FAIL_KV_WRITE_COUNT = K only K of them (a transient fault). */
+static int kv_injected_failure(void) {
+  const char *v = getenv("WEIR_FAIL_KV_WRITE_AFTER"), *c = getenv("WEIR_FAIL_KV_WRITE_COUNT");
+  long n = v ? atol(v) : 0, count = c ? atol(c) : 0;
+  if (n <= 0) return 0;
+  long k = atomic_fetch_add(&kv_writes, 1) + 1;
+  return k >= n && (count <= 0 || k < n + count);
+}
+
+void weir__kv_reset_fault_injection(void) { atomic_store(&kv_writes, 0); }
+
+/* ---- open and close ------------------------------------------------------------------ */
+
+static void random_id(char out[17]) {
+  uint64_t v = 0;
+  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+    v = (uint64_t)getpid() * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)out;
+  if (fd >= 0) close(fd);
+  snprintf(out, 17, "%016llx", (unsigned long long)v);
+}
+
+static void kv_free(weir__kv *kv) {
+  if (kv->db) rocksdb_close(kv->db);
+  if (kv->batch) rocksdb_writebatch_destroy(kv->batch);
+  if (kv->ropts) rocksdb_readoptions_destroy(kv->ropts);
+  if (kv->wopts) rocksdb_writeoptions_destroy(kv->wopts);
+  if (kv->opts) rocksdb_options_destroy(kv->opts);
+  if (kv->topts) rocksdb_block_based_options_destroy(kv->topts); /* owns the filter */
+  if (kv->cache) rocksdb_cache_destroy(kv->cache);
+  for (int i = 0; i < kv->nmap; i++) {
+    weir__free(kv->map[i].local);
+    weir__free(kv->map[i].shared);
+  }
+  weir__free(kv->map);
+  weir__free(kv->dir);
+  weir__free(kv);
+}
+
+int weir__kv_open(weir__kv **out, const char *dir, const weir__kv_opts *o, int mode,
+                  weir__err *err) {
+  *out = NULL;
+  weir__kv *kv = weir__calloc(1, sizeof *kv);
+  if (!kv || !(kv->dir = weir__strdup(dir))) {
+    weir__free(kv);
+    return weir__err_nomem(err);
+  }
+  random_id(kv->id);
+  if (mode == WEIR_KV_FRESH && weir__remove_tree(dir) != 0)
+    return kv_free(kv), weir__err_set(err, WEIR_IOERR, -1, "cannot clear '%s': %s", dir,
+                                      strerror(errno));
+  kv->opts = rocksdb_options_create();
+  kv->topts = rocksdb_block_based_options_create();
+  kv->ropts = rocksdb_readoptions_create();
+  kv->wopts = rocksdb_writeoptions_create();
+  kv->batch = rocksdb_writebatch_create();
+  size_t cache = o->block_cache_bytes ? o->block_cache_bytes : 8u << 20;
+  kv->cache = rocksdb_cache_create_lru(cache);
+  /* Index and filter blocks live in the block cache, so the cache's size
+   * bounds them too; a Bloom filter makes a lookup of an absent key
+   * (every key the first time it is seen) cost no disk read. */
+  rocksdb_block_based_options_set_block_cache(kv->topts, kv->cache);
+  rocksdb_block_based_options_set_cache_index_and_filter_blocks(kv->topts, 1);
+  rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(kv->topts, 1);
+  kv->filter = rocksdb_filterpolicy_create_bloom_full(10);
+  rocksdb_block_based_options_set_filter_policy(kv->topts, kv->filter);
+  rocksdb_options_set_block_based_table_factory(kv->opts, kv->topts);
+  size_t mem = o->memtable_bytes ? o->memtable_bytes : 16u << 20;
+  if (mem < (2u << 20)) mem = 2u << 20;
+  rocksdb_options_set_write_buffer_size(kv->opts, mem / 2);
+  rocksdb_options_set_max_write_buffer_number(kv->opts, 2);
+  rocksdb_options_set_db_write_buffer_size(kv->opts, mem);
+  rocksdb_options_set_create_if_missing(kv->opts, mode != WEIR_KV_READ_ONLY);
+  rocksdb_options_set_compression(kv->opts, rocksdb_lz4_compression);
+  rocksdb_options_set_max_background_jobs(kv->opts, 2);
+  rocksdb_options_set_max_open_files(kv->opts, 256);
+  rocksdb_options_set_level_compaction_dynamic_level_bytes(kv->opts, 1);
+  rocksdb_options_set_info_log_level(kv->opts, 4); /* errors only, in its LOG file */
+  rocksdb_options_set_keep_log_file_num(kv->opts, 1);
+  rocksdb_writeoptions_disable_WAL(kv->wopts, 1);
+  char *e = NULL;
+  if (mode == WEIR_KV_READ_ONLY)
+    kv->db = rocksdb_open_for_read_only(kv->opts, dir, 0, &e);
+  else
+    kv->db = rocksdb_open(kv->opts, dir, &e);
+  if (e) {
+    int rc = kv_error(err, e, "cannot open", dir);
+    kv->db = NULL;
+    kv_free(kv);
+    return rc;
+  }
+  *out = kv;
+  return WEIR_OK;
+}
+
+void weir__kv_close(weir__kv *kv, int remove_dir) {
+  if (!kv) return;
+  char *dir = remove_dir ? weir__strdup(kv->dir) : NULL;
+  kv_free(kv);
+  if (dir) weir__remove_tree(dir);
+  weir__free(dir);
+}
+
+const char *weir__kv_dir(const weir__kv *kv) { return kv->dir; }
+
+/* ---- reads and writes ---------------------------------------------------------------- */
+
+int weir__kv_get(weir__kv *kv, const uint8_t *k, size_t kl, char **v, size_t *vl, weir__err *err) {
+  char *e = NULL;
+  *v = rocksdb_get(kv->db, kv->ropts, (const char *)k, kl, vl, &e);
+  if (e) return kv_error(err, e, "read failed", kv->dir);
+  return *v ? WEIR_OK : WEIR_NOTFOUND;
+}
+
+void weir__kv_free_value(char *v) { rocksdb_free(v); }
+
+void weir__kv_put(weir__kv *kv, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl) {
+  rocksdb_writebatch_put(kv->batch, (const char *)k, kl, (const char *)v, vl);
+}
+
+void weir__kv_delete(weir__kv *kv, const uint8_t *k, size_t kl) {
+  rocksdb_writebatch_delete(kv->batch, (const char *)k, kl);
+}
+
+void weir__kv_delete_range(weir__kv *kv, const uint8_t *lo, size_t lol, const uint8_t *hi,
+                           size_t hil) {
+  rocksdb_writebatch_delete_range(kv->batch, (const char *)lo, lol, (const char *)hi, hil);
+}
+
+size_t weir__kv_pending(weir__kv *kv) {
+  size_t n;
+  rocksdb_writebatch_data(kv->batch, &n);
+  return n;
+}
+
+int weir__kv_write(weir__kv *kv, weir__err *err) {
+  if (rocksdb_writebatch_count(kv->batch) == 0) return WEIR_OK;
+  char *e = NULL;
+  if (kv_injected_failure())
+    e = strdup("IO error: No space left on device (injected by WEIR_FAIL_KV_WRITE_AFTER)");
+  else
+    rocksdb_write(kv->db, kv->wopts, kv->batch, &e);
+  rocksdb_writebatch_clear(kv->batch);
+  return e ? kv_error(err, e, "write failed", kv->dir) : WEIR_OK;
+}
+
+/* ---- scans --------------------------------------------------------------------------- */
+
+struct weir__kv_iter {
+  rocksdb_iterator_t *it;
+  rocksdb_readoptions_t *ro;
+  weir__kv *kv;
+  uint8_t *lo, *hi;
+};
+
+weir__kv_iter *weir__kv_iter_new(weir__kv *kv, const uint8_t *lo, size_t lol, const uint8_t *hi,
+                                 size_t hil) {
+  weir__kv_iter *it = weir__calloc(1, sizeof *it);
+  if (!it) return NULL;
+  it->kv = kv;
+  it->lo = weir__malloc(lol ? lol : 1);
+  it->hi = weir__malloc(hil ? hil : 1);
+  if (!it->lo || !it->hi) {
+    weir__free(it->lo);
+    weir__free(it->hi);
+    weir__free(it);
+    return NULL;
+  }
+  memcpy(it->lo, lo, lol);
+  memcpy(it->hi, hi, hil);
+  it->ro = rocksdb_readoptions_create();
+  /* A scan reads every block once: keep it from flushing the cache. */
+  rocksdb_readoptions_set_fill_cache(it->ro, 0);
+  rocksdb_readoptions_set_iterate_upper_bound(it->ro, (const char *)it->hi, hil);
+  it->it = rocksdb_create_iterator(kv->db, it->ro);
+  rocksdb_iter_seek(it->it, (const char *)it->lo, lol);
+  return it;
+}
+
+int weir__kv_iter_valid(weir__kv_iter *it) { return rocksdb_iter_valid(it->it); }
+void weir__kv_iter_next(weir__kv_iter *it) { rocksdb_iter_next(it->it); }
+const uint8_t *weir__kv_iter_key(weir__kv_iter *it, size_t *n) {
+  return (const uint8_t *)rocksdb_iter_key(it->it, n);
+}
+const uint8_t *weir__kv_iter_value(weir__kv_iter *it, size_t *n) {
+  return (const uint8_t *)rocksdb_iter_value(it->it, n);
+}
+
+int weir__kv_iter_free(weir__kv_iter *it, weir__err *err) {
+  if (!it) return WEIR_OK;
+  char *e = NULL;
+  rocksdb_iter_get_error(it->it, &e);
+  int rc = e ? kv_error(err, e, "scan failed", it->kv->dir) : WEIR_OK;
+  rocksdb_iter_destroy(it->it);
+  rocksdb_readoptions_destroy(it->ro);
+  weir__free(it->lo);
+  weir__free(it->hi);
+  weir__free(it);
+  return rc;
+}
+
+/* ---- native snapshots ---------------------------------------------------------------- */
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Copy file from into to (created), fsynced.  0 or -1 (errno). */
+static int copy_file(const char *from, const char *to) {
+  int in = open(from, O_RDONLY | O_CLOEXEC);
+  if (in < 0) return -1;
+  int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) {
+    int e = errno;
+    close(in);
+    errno = e;
+    return -1;
+  }
+  char buf[1 << 16];
+  ssize_t k;
+  int rc = 0;
+  while ((k = read(in, buf, sizeof buf)) > 0) {
+    for (ssize_t off = 0; off < k;) {
+      ssize_t w = write(out, buf + off, (size_t)(k - off));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        rc = -1;
+        break;
+      }
+      off += w;
+    }
+    if (rc) break;
+  }
+  if (k < 0) rc = -1;
+  int e = errno;
+  if (!rc && fsync(out) != 0) rc = -1, e = errno;
+  close(in);
+  close(out);
+  if (rc) unlink(to);
+  errno = e;
+  return rc;
+}
+
+/* A hard link from -> to, or a copy when they are on different file
+ * systems.  0 or -1 (errno). */
+static int link_or_copy(const char *from, const char *to) {
+  if (link(from, to) == 0) return 0;
+  if (errno != EXDEV && errno != EPERM && errno != EMLINK) return -1;
+  return copy_file(from, to);
+}
+
+static const char *map_find(const weir__kv *kv, const char *local) {
+  for (int i = 0; i < kv->nmap; i++)
+    if (strcmp(kv->map[i].local, local) == 0) return kv->map[i].shared;
+  return NULL;
+}
+
+static int map_add(weir__kv *kv, const char *local, const char *shared) {
+  if (kv->nmap == kv->mapcap) {
+    int cap = kv->mapcap ? kv->mapcap * 2 : 16;
+    sst_map *m = weir__realloc(kv->map, sizeof *m * (size_t)cap);
+    if (!m) return -1;
+    kv->map = m;
+    kv->mapcap = cap;
+  }
+  char *l = weir__strdup(local), *s = weir__strdup(shared);
+  if (!l || !s) {
+    weir__free(l);
+    weir__free(s);
+    return -1;
+  }
+  kv->map[kv->nmap++] = (sst_map){l, s};
+  return 0;
+}
+
+/* Drop map entries of SST files RocksDB no longer has (compacted away). */
+static void map_prune(weir__kv *kv, const weir__kv_manifest *m) {
+  int n = 0;
+  for (int i = 0; i < kv->nmap; i++) {
+    int live = 0;
+    for (int j = 0; j < m->nsst && !live; j++) live = strcmp(m->sst[j].local, kv->map[i].local) == 0;
+    if (live) {
+      kv->map[n++] = kv->map[i];
+    } else {
+      weir__free(kv->map[i].local);
+      weir__free(kv->map[i].shared);
+    }
+  }
+  kv->nmap = n;
+}
+
+void weir__kv_manifest_free(weir__kv_manifest *m) {
+  for (int i = 0; i < m->nsst; i++) {
+    weir__free(m->sst[i].local);
+    weir__free(m->sst[i].shared);
+  }
+  for (int i = 0; i < m->nfile; i++) {
+    weir__free(m->file[i].name);
+    weir__free(m->file[i].data);
+  }
+  weir__free(m->sst);
+  weir__free(m->file);
+  memset(m, 0, sizeof *m);
+}
+
+static int read_whole(const char *path, uint8_t **data, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  size_t cap = 4096, n = 0;
+  uint8_t *p = weir__malloc(cap);
+  size_t k;
+  while (p && (k = fread(p + n, 1, cap - n, f)) > 0) {
+    n += k;
+    if (n == cap) {
+      uint8_t *q = weir__realloc(p, cap *= 2);
+      if (!q) weir__free(p);
+      p = q;
+    }
+  }
+  int bad = ferror(f) || !p;
+  fclose(f);
+  if (bad) {
+    weir__free(p);
+    errno = errno ? errno : ENOMEM;
+    return -1;
+  }
+  *data = p;
+  *len = n;
+  return 0;
+}
+
+int weir__kv_snapshot(weir__kv *kv, const char *shared_dir, const char *prefix,
+                      weir__kv_manifest *m, weir__err *err) {
+  memset(m, 0, sizeof *m);
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.snapshot", kv->dir);
+  weir__remove_tree(tmp);
+  if (mkdir(shared_dir, 0755) && errno != EEXIST)
+    return weir__err_set(err, WEIR_IOERR, -1, "cannot create '%s': %s", shared_dir,
+                         strerror(errno));
+  char *e = NULL;
+  rocksdb_checkpoint_t *cp = rocksdb_checkpoint_object_create(kv->db, &e);
+  if (!e) rocksdb_checkpoint_create(cp, tmp, 0, &e); /* 0: flush the memtables first */
+  if (cp) rocksdb_checkpoint_object_destroy(cp);
+  if (e) {
+    weir__remove_tree(tmp);
+    return kv_error(err, e, "checkpoint failed", kv->dir);
+  }
+  DIR *d = opendir(tmp);
+  if (!d) {
+    int rc = weir__err_set(err, WEIR_IOERR, -1, "cannot read '%s': %s", tmp, strerror(errno));
+    weir__remove_tree(tmp);
+    return rc;
+  }
+  int rc = WEIR_OK, capsst = 0, capfile = 0;
+  struct dirent *de;
+  while (!rc && (de = readdir(d))) {
+    const char *name = de->d_name;
+    if (name[0] == '.') continue;
+    char from[4096 + 512];
+    snprintf(from, sizeof from, "%s/%s", tmp, name);
+    struct stat st;
+    if (stat(from, &st) != 0) {
+      rc = weir__err_set(err, WEIR_IOERR, -1, "cannot stat '%s': %s", from, strerror(errno));
+      break;
+    }
+    if (ends_with(name, ".sst")) {
+      if (m->nsst == capsst) {
+        capsst = capsst ? capsst * 2 : 16;
+        void *v = weir__realloc(m->sst, sizeof *m->sst * (size_t)capsst);
+        if (!v) {
+          rc = weir__err_nomem(err);
+          break;
+        }
+        m->sst = v;
+      }
+      weir__kv_sst *s = &m->sst[m->nsst];
+      memset(s, 0, sizeof *s);
+      s->size = (uint64_t)st.st_size;
+      char path[4096];
+      const char *known = map_find(kv, name);
+      if (known) {
+        snprintf(path, sizeof path, "%s/%s", shared_dir, known);
+        struct stat st2;
+        if (stat(path, &st2) != 0) known = NULL; /* swept: share it again */
+      }
+      char fresh[512];
+      if (!known) {
+        snprintf(fresh, sizeof fresh, "%s-%s-%s", prefix, kv->id, name);
+        snprintf(path, sizeof path, "%s/%s", shared_dir, fresh);
+        if (link_or_copy(from, path) != 0 && errno != EEXIST) {
+          rc = weir__err_set(err, WEIR_IOERR, -1, "cannot store '%s' in '%s': %s", name,
+                             shared_dir, strerror(errno));
+          break;
+        }
+        if (map_add(kv, name, fresh)) {
+          rc = weir__err_nomem(err);
+          break;
+        }
+        s->added = 1;
+      }
+      s->local = weir__strdup(name);
+      s->shared = weir__strdup(known ? known : fresh);
+      m->nsst++;
+      if (!s->local || !s->shared) rc = weir__err_nomem(err);
+    } else {
+      if (m->nfile == capfile) {
+        capfile = capfile ? capfile * 2 : 8;
+        void *v = weir__realloc(m->file, sizeof *m->file * (size_t)capfile);
+        if (!v) {
+          rc = weir__err_nomem(err);
+          break;
+        }
+        m->file = v;
+      }
+      weir__kv_file *f = &m->file[m->nfile];
+      memset(f, 0, sizeof *f);
+      if (!(f->name = weir__strdup(name))) {
+        rc = weir__err_nomem(err);
+        break;
+      }
+      m->nfile++;
+      if (read_whole(from, &f->data, &f->len) != 0)
+        rc = weir__err_set(err, WEIR_IOERR, -1, "cannot read '%s': %s", from, strerror(errno));
+    }
+  }
+  closedir(d);
+  weir__remove_tree(tmp);
+  if (!rc) rc = weir__fsync_dir(shared_dir, err);
+  if (!rc) map_prune(kv, m);
+  if (rc) weir__kv_manifest_free(m);
+  return rc;
+}
+
+int weir__kv_manifest_write(weir__snap_writer *w, const weir__kv_manifest *m, weir__err *err) {
+  int rc = weir__snap_put_u64(w, (uint64_t)m->nsst, err);
+  for (int i = 0; !rc && i < m->nsst; i++) {
+    rc = weir__snap_put_bytes(w, m->sst[i].local, (uint32_t)strlen(m->sst[i].local), err);
+    if (!rc) rc = weir__snap_put_bytes(w, m->sst[i].shared, (uint32_t)strlen(m->sst[i].shared), err);
+    if (!rc) rc = weir__snap_put_u64(w, m->sst[i].size, err);
+  }
+  if (!rc) rc = weir__snap_put_u64(w, (uint64_t)m->nfile, err);
+  for (int i = 0; !rc && i < m->nfile; i++) {
+    rc = weir__snap_put_bytes(w, m->file[i].name, (uint32_t)strlen(m->file[i].name), err);
+    if (!rc) rc = weir__snap_put_bytes(w, m->file[i].data, (uint32_t)m->file[i].len, err);
+  }
+  return rc;
+}
+
+/* A file name from a snapshot: no path separators, not empty. */
+static char *safe_name(const uint8_t *p, uint32_t n) {
+  if (n == 0 || n > 255 || memchr(p, '/', n) || memchr(p, '\0', n) || (n <= 2 && p[0] == '.'))
+    return NULL;
+  return weir__strndup((const char *)p, n);
+}
+
+int weir__kv_manifest_read(weir__snap_reader *r, weir__kv_manifest *m, weir__err *err) {
+  memset(m, 0, sizeof *m);
+  uint64_t n;
+  int rc = weir__snap_get_u64(r, &n, err);
+  if (!rc && n > (1u << 20)) rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': implausible file list", r->path);
+  if (!rc && n && !(m->sst = weir__calloc(n, sizeof *m->sst))) rc = weir__err_nomem(err);
+  for (uint64_t i = 0; !rc && i < n; i++) {
+    const uint8_t *a, *b;
+    uint32_t al, bl;
+    weir__kv_sst *s = &m->sst[i];
+    if ((rc = weir__snap_get_bytes(r, &a, &al, err)) || (rc = weir__snap_get_bytes(r, &b, &bl, err)) ||
+        (rc = weir__snap_get_u64(r, &s->size, err)))
+      break;
+    m->nsst++;
+    if (!(s->local = safe_name(a, al)) || !(s->shared = safe_name(b, bl)))
+      rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': bad file name in the file list", r->path);
+  }
+  if (!rc) rc = weir__snap_get_u64(r, &n, err);
+  if (!rc && n > 1024) rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': implausible file list", r->path);
+  if (!rc && n && !(m->file = weir__calloc(n, sizeof *m->file))) rc = weir__err_nomem(err);
+  for (uint64_t i = 0; !rc && i < n; i++) {
+    const uint8_t *a, *b;
+    uint32_t al, bl;
+    weir__kv_file *f = &m->file[i];
+    if ((rc = weir__snap_get_bytes(r, &a, &al, err)) || (rc = weir__snap_get_bytes(r, &b, &bl, err)))
+      break;
+    m->nfile++;
+    if (!(f->name = safe_name(a, al))) {
+      rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': bad file name in the file list", r->path);
+      break;
+    }
+    if (!(f->data = weir__malloc(bl ? bl : 1))) {
+      rc = weir__err_nomem(err);
+      break;
+    }
+    memcpy(f->data, b, bl);
+    f->len = bl;
+  }
+  if (rc) weir__kv_manifest_free(m);
+  return rc;
+}
+
+int weir__kv_materialize(const char *dir, const char *shared_dir, const weir__kv_manifest *m,
+                         weir__err *err) {
+  weir__remove_tree(dir);
+  if (mkdir(dir, 0755) != 0)
+    return weir__err_set(err, WEIR_IOERR, -1, "cannot create '%s': %s", dir, strerror(errno));
+  char from[4096], to[4096];
+  for (int i = 0; i < m->nsst; i++) {
+    snprintf(from, sizeof from, "%s/%s", shared_dir, m->sst[i].shared);
+    snprintf(to, sizeof to, "%s/%s", dir, m->sst[i].local);
+    struct stat st;
+    if (stat(from, &st) != 0)
+      return weir__err_set(err, errno == ENOENT ? WEIR_CORRUPT : WEIR_IOERR, -1,
+                           "checkpoint file '%s' is missing: %s", from, strerror(errno));
+    if ((uint64_t)st.st_size != m->sst[i].size)
+      return weir__err_set(err, WEIR_CORRUPT, -1,
+                           "checkpoint file '%s' has %lld bytes, the checkpoint says %llu", from,
+                           (long long)st.st_size, (unsigned long long)m->sst[i].size);
+    if (link_or_copy(from, to) != 0)
+      return weir__err_set(err, WEIR_IOERR, -1, "cannot restore '%s' into '%s': %s", from, dir,
+                           strerror(errno));
+  }
+  for (int i = 0; i < m->nfile; i++) {
+    snprintf(to, sizeof to, "%s/%s", dir, m->file[i].name);
+    FILE *f = fopen(to, "wb");
+    int ok = f && fwrite(m->file[i].data, 1, m->file[i].len, f) == m->file[i].len;
+    if (f && fclose(f) != 0) ok = 0;
+    if (!ok)
+      return weir__err_set(err, WEIR_IOERR, -1, "cannot write '%s': %s", to, strerror(errno));
+  }
+  return WEIR_OK;
+}
+
+int weir__kv_adopt(weir__kv *kv, const weir__kv_manifest *m) {
+  for (int i = 0; i < m->nsst; i++)
+    if (map_add(kv, m->sst[i].local, m->sst[i].shared)) return -1;
+  return 0;
+}
