@@ -346,8 +346,12 @@ typedef struct weir__acc_codec {
 void weir__acc_codec_init(weir__acc_codec *c, size_t raw, const weir__aggcall *aggs, int nagg);
 /* Open op's state backend as the job's 'state.backend' says: hashmap, or
  * a RocksDB store in the job's local state directory, with memory from
- * 'state.backend.rocksdb.memory.managed-size'.  WEIR_OK or an error (on op). */
-int weir__op_backend_open(weir__op *op, weir__kbackend *be, const weir__kcodec *codec);
+ * 'state.backend.rocksdb.memory.managed-size'.  ttl_offset >= 0: the
+ * operator honours 'table.exec.state.ttl' and its payloads keep their
+ * last-access time (wall-clock ms) at that offset; -1: no TTL.  WEIR_OK
+ * or an error (on op). */
+int weir__op_backend_open(weir__op *op, weir__kbackend *be, const weir__kcodec *codec,
+                          int ttl_offset);
 /* Does the snapshot in progress take the native format (rocksdb and an
  * incremental checkpoint, not a savepoint)? */
 int weir__op_snapshot_native(const weir__op *op, const weir__kbackend *be);

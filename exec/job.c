@@ -1281,7 +1281,7 @@ static void sweep_shared(weir__job *job) {
   }
   if (c) closedir(c);
   if (ok) {
-    qsort(names.v, (size_t)names.n, sizeof(void *), by_name);
+    if (names.n) qsort(names.v, (size_t)names.n, sizeof(void *), by_name);
     int removed = 0;
     while ((de = readdir(d))) {
       const char *key = de->d_name;

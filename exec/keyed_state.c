@@ -111,15 +111,17 @@ int weir__restore_owns(const weir__op *op, uint64_t kg, int maxpar) {
 /* The managed size covers every store of the job: each subtask's share
  * goes half to its hot-key cache, a quarter each to memtables and the
  * block cache. */
-static weir__kv_opts kv_opts_of(const weir__op *op, size_t *hot) {
+static weir__kv_opts kv_opts_of(const weir__op *op, int64_t ttl_ms, size_t ttl_offset, size_t *hot) {
   int64_t managed = weir__config_get_int(op->cfg, "state.backend.rocksdb.memory.managed-size");
   int n = weir__op_state_instances(op);
   size_t share = (size_t)managed / (size_t)(n > 0 ? n : 1);
   *hot = share / 2;
-  return (weir__kv_opts){share / 4, share / 4};
+  return (weir__kv_opts){share / 4, share / 4, ttl_ms, ttl_offset};
 }
 
-int weir__op_backend_open(weir__op *op, weir__kbackend *be, const weir__kcodec *codec) {
+int weir__op_backend_open(weir__op *op, weir__kbackend *be, const weir__kcodec *codec,
+                          int ttl_offset) {
+  int64_t ttl = ttl_offset >= 0 ? weir__config_get_int(op->cfg, "table.exec.state.ttl") : 0;
   int maxpar = weir__op_max_parallelism(op), lo = -1, hi = -2;
   for (int kg = 0; kg < maxpar; kg++) {
     if (!weir__restore_owns(op, (uint64_t)kg, maxpar)) continue;
@@ -130,7 +132,7 @@ int weir__op_backend_open(weir__op *op, weir__kbackend *be, const weir__kcodec *
   weir__kv *kv = NULL;
   size_t hot = 0;
   if (kind && strcasecmp(kind, "rocksdb") == 0) {
-    weir__kv_opts o = kv_opts_of(op, &hot);
+    weir__kv_opts o = kv_opts_of(op, ttl, (size_t)(ttl_offset > 0 ? ttl_offset : 0), &hot);
     char dir[4096];
     int rc = weir__op_state_local_dir(op, dir, sizeof dir);
     if (!rc) rc = weir__kv_open(&kv, dir, &o, WEIR_KV_FRESH, op->err);
@@ -140,7 +142,8 @@ int weir__op_backend_open(weir__op *op, weir__kbackend *be, const weir__kcodec *
     weir__kv_close(kv, 1);
     return weir__err_nomem(op->err);
   }
-  be->ttl_ms = weir__config_get_int(op->cfg, "table.exec.state.ttl");
+  be->ttl_ms = ttl;
+  be->ttl_offset = (size_t)(ttl_offset > 0 ? ttl_offset : 0);
   return WEIR_OK;
 }
 
@@ -178,7 +181,7 @@ int weir__backend_read_native(weir__op *op, weir__kbackend *be, const weir__rest
     weir__kv_close(be->kv, 0);
     be->kv = NULL;
     size_t hot;
-    weir__kv_opts o = kv_opts_of(op, &hot);
+    weir__kv_opts o = kv_opts_of(op, be->ttl_ms, be->ttl_offset, &hot);
     rc = weir__kv_materialize(dir, shared, &m, op->err);
     if (!rc) rc = weir__kv_open(&be->kv, dir, &o, WEIR_KV_EXISTING, op->err);
     if (!rc && weir__kv_adopt(be->kv, &m)) rc = weir__err_nomem(op->err);
@@ -189,7 +192,7 @@ int weir__backend_read_native(weir__op *op, weir__kbackend *be, const weir__rest
     size_t len = strlen(dir);
     snprintf(dir + len, sizeof dir - len, ".import");
     weir__kv *old = NULL;
-    weir__kv_opts o = {0, 0};
+    weir__kv_opts o = {0, 0, 0, 0};
     if (!rc) rc = weir__kv_materialize(dir, shared, &m, op->err);
     if (!rc) rc = weir__kv_open(&old, dir, &o, WEIR_KV_READ_ONLY, op->err);
     if (!rc) rc = weir__kbackend_import(be, old, route, ctx, op->err);

@@ -9,14 +9,21 @@
  *
  * No watermark rule (watermarks pass through, nothing is late).  State:
  * one entry per key in the job's state backend (state/state.h), kept for
- * the life of the job.
+ * the life of the job, or with 'table.exec.state.ttl' until the key has
+ * seen no row for that long (processing time, as Flink's state TTL): a
+ * row for an expired key starts it afresh (+I), and idle keys are
+ * forgotten every TTL/4 (at least 1 s apart), from the store by its
+ * compactions.
  */
+#include <stddef.h>
+
 #include "exec/execInt.h"
 
 /* Payload of a key: this header, then the accumulators. */
 typedef struct gkey {
-  int64_t epoch;   /* the chunk that last touched the key */
-  int64_t emitted; /* a result has been emitted */
+  int64_t epoch;     /* the chunk that last touched the key */
+  int64_t emitted;   /* a result has been emitted */
+  int64_t access_ms; /* state TTL: when a row last came (wall clock) */
 } gkey;
 
 typedef struct gagg_op {
@@ -25,6 +32,7 @@ typedef struct gagg_op {
   weir__kbackend be;
   weir__kstate ks; /* one entry per key (state id 1, no namespace) */
   int64_t epoch;
+  int64_t next_expiry; /* state TTL: when idle keys are next forgotten (wall clock) */
   int nreal;
   int *real_cols;
   int *real_types;
@@ -55,7 +63,7 @@ static int gagg_open(weir__op *op) {
       !g->row_entry || !g->touched || !g->before || !g->out)
     return weir__err_nomem(op->err);
   weir__acc_codec_init(&g->codec, sizeof(gkey), p->aggs, p->nagg);
-  int rc = weir__op_backend_open(op, &g->be, &g->codec.kc);
+  int rc = weir__op_backend_open(op, &g->be, &g->codec.kc, (int)offsetof(gkey, access_ms));
   if (rc) return rc;
   if (weir__kstate_init(&g->ks, &g->be, 1, 0)) return weir__err_nomem(op->err);
   for (int i = 0; i < p->nkeys; i++) {
@@ -92,11 +100,19 @@ static int emit_row(gagg_op *g, uint32_t e, const weir__acc *acc, int kind) {
   return WEIR_OK;
 }
 
+/* State TTL: was the key's last row at most ttl ago?  arg: {now, ttl}. */
+static int gagg_alive(const void *payload, void *arg) {
+  const gkey *h = payload;
+  const int64_t *t = arg;
+  return t[0] - h->access_ms <= t[1];
+}
+
 static int gagg_push(weir__op *op, int port, weir__chunk *c) {
   gagg_op *g = (gagg_op *)op;
   const weir__pop *p = op->plan;
   weir__arena_reset(&op->scratch);
   g->epoch++;
+  int64_t ttl = g->be.ttl_ms, now_ms = ttl ? weir__wall_ms() : 0;
   int ntouched = 0;
   uint8_t buf[512];
   for (int r = 0; r < c->n; r++) {
@@ -112,6 +128,13 @@ static int gagg_push(weir__op *op, int port, weir__chunk *c) {
                                     &inserted, op->err);
     if (e < 0) return op->err->code;
     gkey *h = weir__ktable_payload(&g->ks.kt, (uint32_t)e);
+    if (ttl && h->access_ms != now_ms) {
+      if (!inserted && now_ms - h->access_ms > ttl) {
+        /* Idle for longer than the TTL: the key starts afresh. */
+        memset(h, 0, sizeof(gkey) + g->accsize);
+      }
+      h->access_ms = now_ms;
+    }
     if (h->epoch != g->epoch) {
       h->epoch = g->epoch;
       memcpy((uint8_t *)g->before + (size_t)ntouched * g->accsize, accs_of(g, (uint32_t)e),
@@ -158,6 +181,11 @@ static int gagg_push(weir__op *op, int port, weir__chunk *c) {
   if (g->out->n) {
     rc = weir__op_emit(op, g->out);
     weir__chunk_reset(g->out);
+  }
+  if (!rc && ttl && now_ms >= g->next_expiry) {
+    int64_t t[2] = {now_ms, ttl};
+    rc = weir__kstate_retain(&g->ks, gagg_alive, t, op->err);
+    g->next_expiry = now_ms + (ttl / 4 > 1000 ? ttl / 4 : 1000);
   }
   /* rocksdb: a cache grown past its budget goes back to the store. */
   if (!rc && g->be.kv && weir__kstate_memory(&g->ks) > g->be.hot_bytes)

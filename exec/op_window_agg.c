@@ -64,7 +64,7 @@ static int wagg_open(weir__op *op) {
       !w->row_entry || !w->row_slice || !w->out)
     return weir__err_nomem(op->err);
   weir__acc_codec_init(&w->codec, 0, p->aggs, p->nagg);
-  int rc = weir__op_backend_open(op, &w->be, &w->codec.kc);
+  int rc = weir__op_backend_open(op, &w->be, &w->codec.kc, -1);
   if (rc) return rc;
   for (int i = 0; i < p->nkeys; i++) {
     if (p->keys[i] < 0) continue;

@@ -204,6 +204,52 @@ int weir__kstate_load(weir__kstate *ks, weir__err *err) {
   return rc;
 }
 
+int weir__kstate_retain(weir__kstate *ks, int (*keep)(const void *payload, void *ctx), void *ctx,
+                        weir__err *err) {
+  weir__kbackend *be = ks->be;
+  const weir__kcodec *c = be->codec;
+  weir__ktable kept;
+  if (weir__ktable_init(&kept, c->payload_size)) return weir__err_nomem(err);
+  int rc = WEIR_OK;
+  for (uint32_t e = 0; !rc && e < ks->kt.n; e++) {
+    uint32_t klen;
+    const uint8_t *key = weir__ktable_key(&ks->kt, e, &klen);
+    const void *payload = weir__ktable_payload(&ks->kt, e);
+    uint64_t h = weir__hash64(key, klen);
+    if (!keep(payload, ctx)) {
+      if (be->kv && ks->stored) {
+        weir__arena_reset(&be->scratch);
+        uint8_t *sk = store_key(ks, kg_of(be, h), key, klen);
+        if (!sk) rc = weir__err_nomem(err);
+        else weir__kv_delete(be->kv, sk, WEIR_KSTATE_PREFIX + (size_t)klen);
+      }
+      continue;
+    }
+    int inserted;
+    int64_t ne = weir__ktable_upsert(&kept, key, klen, h, &inserted);
+    if (ne < 0) {
+      rc = weir__err_nomem(err);
+      break;
+    }
+    /* Through the codec, so that strings move into the new table. */
+    be->buf.len = 0;
+    rc = c->write(c->ctx, payload, &be->buf, err);
+    if (!rc) {
+      weir__snap_reader r = {be->buf.mem, be->buf.len, 0, (char *)"a payload"};
+      rc = c->read(c->ctx, &r, weir__ktable_payload(&kept, (uint32_t)ne), &kept.keys, err);
+    }
+    if (!rc && !weir__ktable_dirty(&ks->kt, e)) weir__ktable_set_clean(&kept, (uint32_t)ne);
+  }
+  if (!rc && be->kv) rc = weir__kv_write(be->kv, err);
+  if (rc) {
+    weir__ktable_free(&kept);
+    return rc;
+  }
+  weir__ktable_free(&ks->kt);
+  ks->kt = kept;
+  return WEIR_OK;
+}
+
 int weir__kstate_drop(weir__kstate *ks, weir__err *err) {
   weir__kbackend *be = ks->be;
   if (!be->kv || !ks->stored) return WEIR_OK;

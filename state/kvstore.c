@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rocksdb/c.h>
@@ -48,6 +49,9 @@ struct weir__kv {
   rocksdb_readoptions_t *ropts;
   rocksdb_writeoptions_t *wopts;
   rocksdb_writebatch_t *batch;
+  rocksdb_compactionfilter_t *ttl_filter;
+  int64_t ttl_ms;
+  size_t ttl_offset;
   char *dir;
   char id[17]; /* random, names this instance's files in shared storage */
   sst_map *map;
@@ -91,8 +95,33 @@ static void random_id(char out[17]) {
   snprintf(out, 17, "%016llx", (unsigned long long)v);
 }
 
+/* State TTL: compactions drop values whose last-access time (wall clock,
+ * ms, little-endian at ttl_offset) is older than the TTL, as Flink's
+ * RocksDB TTL compaction filter does.  Reads check the time themselves:
+ * an expired value not yet compacted away is never used. */
+static unsigned char ttl_filter(void *state, int level, const char *key, size_t key_length,
+                                const char *value, size_t value_length, char **new_value,
+                                size_t *new_value_length, unsigned char *value_changed) {
+  const weir__kv *kv = state;
+  if (value_length < kv->ttl_offset + 8) return 0;
+  int64_t t = 0;
+  for (int i = 7; i >= 0; i--) t = (t << 8) | (uint8_t)value[kv->ttl_offset + (size_t)i];
+  return weir__wall_ms() - t > kv->ttl_ms;
+}
+
+static const char *ttl_filter_name(void *state) { return "weir.ttl"; }
+
+static void ttl_filter_destroy(void *state) {} /* the state is the store, freed by kv_free */
+
+int64_t weir__wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void kv_free(weir__kv *kv) {
   if (kv->db) rocksdb_close(kv->db);
+  if (kv->ttl_filter) rocksdb_compactionfilter_destroy(kv->ttl_filter);
   if (kv->batch) rocksdb_writebatch_destroy(kv->batch);
   if (kv->ropts) rocksdb_readoptions_destroy(kv->ropts);
   if (kv->wopts) rocksdb_writeoptions_destroy(kv->wopts);
@@ -149,6 +178,13 @@ int weir__kv_open(weir__kv **out, const char *dir, const weir__kv_opts *o, int m
   rocksdb_options_set_info_log_level(kv->opts, 4); /* errors only, in its LOG file */
   rocksdb_options_set_keep_log_file_num(kv->opts, 1);
   rocksdb_writeoptions_disable_WAL(kv->wopts, 1);
+  if (o->ttl_ms > 0) {
+    kv->ttl_ms = o->ttl_ms;
+    kv->ttl_offset = o->ttl_offset;
+    kv->ttl_filter = rocksdb_compactionfilter_create(kv, ttl_filter_destroy, ttl_filter,
+                                                     ttl_filter_name);
+    rocksdb_options_set_compaction_filter(kv->opts, kv->ttl_filter);
+  }
   char *e = NULL;
   if (mode == WEIR_KV_READ_ONLY)
     kv->db = rocksdb_open_for_read_only(kv->opts, dir, 0, &e);

@@ -112,7 +112,12 @@ typedef struct weir__kv_iter weir__kv_iter;
 typedef struct weir__kv_opts {
   size_t memtable_bytes;    /* memtables together (0: 16 MB) */
   size_t block_cache_bytes; /* block cache, index and filter blocks included (0: 8 MB) */
+  int64_t ttl_ms;           /* > 0: compactions drop values not accessed for this long ... */
+  size_t ttl_offset;        /* ... by the wall-clock ms (int64, little-endian) at this offset */
 } weir__kv_opts;
+
+/* Wall-clock time in ms (state TTL). */
+int64_t weir__wall_ms(void);
 
 enum { WEIR_KV_FRESH = 1, WEIR_KV_EXISTING, WEIR_KV_READ_ONLY };
 
@@ -221,6 +226,7 @@ typedef struct weir__kbackend {
   int kg_lo, kg_hi;   /* the key groups this subtask owns, inclusive */
   size_t hot_bytes;   /* rocksdb: the cache's budget */
   int64_t ttl_ms;     /* table.exec.state.ttl (0: none) */
+  size_t ttl_offset;  /* where a payload keeps its last-access time (wall-clock ms) */
   weir__snap_writer buf;
   weir__arena scratch;
 } weir__kbackend;
@@ -254,6 +260,10 @@ int64_t weir__kstate_upsert(weir__kstate *ks, const uint8_t *key, uint32_t klen,
 int weir__kstate_writeback(weir__kstate *ks, weir__err *err);
 /* Write back and empty the table (rocksdb). */
 int weir__kstate_evict(weir__kstate *ks, weir__err *err);
+/* Keep the entries for which keep(payload, ctx) is nonzero, and forget
+ * the others, in the table and the store (state TTL). */
+int weir__kstate_retain(weir__kstate *ks, int (*keep)(const void *payload, void *ctx), void *ctx,
+                        weir__err *err);
 /* Bring every entry into the table (rocksdb after an eviction). */
 int weir__kstate_load(weir__kstate *ks, weir__err *err);
 /* Delete the state's entries from the store (before freeing it). */

@@ -17,6 +17,9 @@
 # and the job must end FINISHED in SHOW JOBS.
 #
 #   tests/recovery/sigkill_flights.sh [KILLS [SEED]]   (default 20 kills, seed 2)
+#
+# With WEIR_RECOVERY_BACKEND=rocksdb the window state lives in RocksDB
+# (incremental checkpoints, a small cache so that keys are evicted).
 source "$(dirname "$0")/driver.bash"
 csv=$WEIR_SHARED_DATA/flights-2001-01.csv
 need_file "$csv"
@@ -27,6 +30,8 @@ job_script() {
 SET 'parallelism.default' = '2';
 SET 'execution.checkpointing.interval' = '200 ms';
 SET 'pipeline.name' = 'hourly';
+SET 'state.backend' = '${WEIR_RECOVERY_BACKEND:-hashmap}';
+SET 'state.backend.rocksdb.memory.managed-size' = '2 mb';
 $([[ -n "$1" ]] && echo "SET 'execution.savepoint.path' = '$1';")
 CREATE TABLE flights (
   ts TIMESTAMP(3), delay INT, distance INT, origin VARCHAR, destination VARCHAR,

@@ -8,7 +8,9 @@
 #
 #   tests/recovery/sigkill_nexmark.sh [KILLS [SEED]]   (default 20 kills, seed 1)
 #
-# With WEIR_RECOVERY_UNALIGNED=1 the checkpoints are unaligned.
+# With WEIR_RECOVERY_UNALIGNED=1 the checkpoints are unaligned; with
+# WEIR_RECOVERY_BACKEND=rocksdb the state lives in RocksDB (incremental
+# checkpoints, a small cache so that keys are evicted).
 source "$(dirname "$0")/driver.bash"
 EVENTS=${NEXMARK_EVENTS:-1000000} # the smoke profile
 EPS=10000                          # 100 s of event time...
@@ -19,6 +21,8 @@ job_script() {
     echo "SET 'execution.checkpointing.interval' = '200 ms';"
     echo "SET 'execution.checkpointing.num-retained' = '2';"
     echo "SET 'pipeline.name' = 'q5';"
+    echo "SET 'state.backend' = '${WEIR_RECOVERY_BACKEND:-hashmap}';"
+    echo "SET 'state.backend.rocksdb.memory.managed-size' = '2 mb';"
     [[ "${WEIR_RECOVERY_UNALIGNED:-0}" == 1 ]] && echo "SET 'execution.checkpointing.unaligned' = 'true';"
     [[ -n "$1" ]] && echo "SET 'execution.savepoint.path' = '$1';"
     sed -e "s/\${EVENTS}/$EVENTS/g; s/\${EPS}/$EPS/g; s/\${SINK}/sqlite/g" \
