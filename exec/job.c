@@ -1260,7 +1260,10 @@ static void sweep_shared(weir__job *job) {
     weir__err err;
     weir__err_clear(&err);
     int rc = weir__snap_load(&r, path, &err);
-    if (rc == WEIR_NOTFOUND) continue;
+    if (rc == WEIR_NOTFOUND) {
+      weir__snap_close(&r);
+      continue;
+    }
     uint64_t n = 0;
     if (!rc) rc = weir__snap_get_u64(&r, &n, &err);
     for (uint64_t i = 0; !rc && i < n; i++) {
