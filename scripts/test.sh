@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh
 jobs=$(nproc)
+root=$(pwd)
 
 echo "== release build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DWEIR_TESTS=ON >/dev/null
@@ -23,5 +24,5 @@ cmake --build build-asan -j"$jobs"
 echo "== ThreadSanitizer build"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DWEIR_TSAN=ON -DWEIR_TESTS=ON >/dev/null
 cmake --build build-tsan -j"$jobs"
-(cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp \
   ctest --output-on-failure -j"$jobs")
