@@ -265,6 +265,44 @@ static int emit_table(wagg_op *w, const weir__ktable *kt, int64_t start, int64_t
   return rc;
 }
 
+typedef struct merge_arg {
+  wagg_op *w;
+  weir__ktable *merged;
+} merge_arg;
+
+static int merge_entry(void *arg, const uint8_t *key, uint32_t klen, void *payload) {
+  merge_arg *m = arg;
+  const weir__pop *p = m->w->base.plan;
+  int inserted;
+  int64_t e = weir__ktable_upsert(m->merged, key, klen, weir__hash64(key, klen), &inserted);
+  if (e < 0) return weir__err_nomem(m->w->base.err);
+  return weir__acc_merge(p->aggs, p->nagg, weir__ktable_payload(m->merged, (uint32_t)e), payload,
+                         &m->merged->keys, m->w->base.err);
+}
+
+/* rocksdb, when some slice of the window is not all in its cache (it was
+ * evicted, or restored): write the caches back and combine the window
+ * one key group at a time from the store, so that only one key group's
+ * results are in memory at once. */
+static int fire_from_store(wagg_op *w, int first, int count, int64_t start, int64_t end) {
+  weir__op *op = &w->base;
+  int rc = WEIR_OK;
+  for (int i = first; !rc && i < first + count; i++) rc = weir__kstate_writeback(&w->slices[i]->ks, op->err);
+  if (!rc) rc = weir__kbackend_commit(&w->be, op->err);
+  weir__ktable merged;
+  if (!rc && weir__ktable_init(&merged, w->payload)) rc = weir__err_nomem(op->err);
+  if (rc) return rc;
+  merge_arg m = {w, &merged};
+  for (int kg = w->be.kg_lo; !rc && kg <= w->be.kg_hi; kg++) {
+    for (int i = first; !rc && i < first + count; i++)
+      rc = weir__kstate_scan(&w->slices[i]->ks, (uint32_t)kg, merge_entry, &m, op->err);
+    if (!rc) rc = emit_table(w, &merged, start, end);
+    weir__ktable_clear(&merged);
+  }
+  weir__ktable_free(&merged);
+  return rc;
+}
+
 /* Fire window [start, start + size): combine its slices and emit. */
 static int fire(wagg_op *w, int64_t start) {
   weir__op *op = &w->base;
@@ -277,10 +315,8 @@ static int fire(wagg_op *w, int64_t start) {
     count++;
   }
   if (count == 0) return WEIR_OK;
-  for (int i = first; i < first + count; i++) {
-    int rc = weir__kstate_load(&w->slices[i]->ks, op->err); /* rocksdb, after an eviction */
-    if (rc) return rc;
-  }
+  for (int i = first; i < first + count; i++)
+    if (!w->slices[i]->ks.complete) return fire_from_store(w, first, count, start, end);
   if (count == 1) return emit_table(w, &w->slices[first]->ks.kt, start, end);
   weir__ktable merged;
   if (weir__ktable_init(&merged, w->payload)) return weir__err_nomem(op->err);

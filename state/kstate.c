@@ -195,12 +195,33 @@ static int load_one(weir__kstate *ks, uint32_t kg, const uint8_t *k, size_t kl, 
   return rc;
 }
 
-int weir__kstate_load(weir__kstate *ks, weir__err *err) {
-  if (ks->complete || !ks->be->kv) return WEIR_OK;
-  int rc = WEIR_OK;
-  for (int kg = ks->be->kg_lo; !rc && kg <= ks->be->kg_hi; kg++)
-    rc = scan_group(ks, (uint32_t)kg, load_one, err, err);
-  if (!rc) ks->complete = 1;
+typedef struct scan_arg {
+  int (*fn)(void *arg, const uint8_t *key, uint32_t klen, void *payload);
+  void *arg;
+  uint8_t *payload;
+  weir__arena strings; /* of the payload */
+  weir__err *err;
+} scan_arg;
+
+static int scan_one(weir__kstate *ks, uint32_t kg, const uint8_t *k, size_t kl, const uint8_t *v,
+                    size_t vl, void *arg) {
+  scan_arg *a = arg;
+  weir__arena_reset(&a->strings);
+  weir__snap_reader r = {(uint8_t *)v, vl, 0, (char *)"a RocksDB value"};
+  const weir__kcodec *c = ks->be->codec;
+  int rc = c->read(c->ctx, &r, a->payload, &a->strings, a->err);
+  return rc ? rc : a->fn(a->arg, k, (uint32_t)kl, a->payload);
+}
+
+int weir__kstate_scan(weir__kstate *ks, uint32_t kg,
+                      int (*fn)(void *arg, const uint8_t *key, uint32_t klen, void *payload),
+                      void *arg, weir__err *err) {
+  scan_arg a = {fn, arg, weir__malloc(ks->be->codec->payload_size + 1), {0}, err};
+  if (!a.payload) return weir__err_nomem(err);
+  weir__arena_init(&a.strings, 4096);
+  int rc = scan_group(ks, kg, scan_one, &a, err);
+  weir__arena_free(&a.strings);
+  weir__free(a.payload);
   return rc;
 }
 

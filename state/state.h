@@ -264,8 +264,12 @@ int weir__kstate_evict(weir__kstate *ks, weir__err *err);
  * the others, in the table and the store (state TTL). */
 int weir__kstate_retain(weir__kstate *ks, int (*keep)(const void *payload, void *ctx), void *ctx,
                         weir__err *err);
-/* Bring every entry into the table (rocksdb after an eviction). */
-int weir__kstate_load(weir__kstate *ks, weir__err *err);
+/* Call fn on each of the state's entries of key group kg in the store
+ * (write back first), its payload decoded into memory valid until fn
+ * returns.  rocksdb only. */
+int weir__kstate_scan(weir__kstate *ks, uint32_t kg,
+                      int (*fn)(void *arg, const uint8_t *key, uint32_t klen, void *payload),
+                      void *arg, weir__err *err);
 /* Delete the state's entries from the store (before freeing it). */
 int weir__kstate_drop(weir__kstate *ks, weir__err *err);
 size_t weir__kstate_memory(const weir__kstate *ks);
