@@ -158,10 +158,19 @@ int weir__kv_open(weir__kv **out, const char *dir, const weir__kv_opts *o, int m
   kv->cache = rocksdb_cache_create_lru(cache);
   /* Index and filter blocks live in the block cache, so the cache's size
    * bounds them too; a Bloom filter makes a lookup of an absent key
-   * (every key the first time it is seen) cost no disk read. */
+   * (every key the first time it is seen) cost no disk read.  Both are
+   * partitioned (a two-level index): a lookup loads one small partition,
+   * not a file's whole filter, which a small cache would evict and read
+   * again on every lookup.  The top levels stay pinned. */
   rocksdb_block_based_options_set_block_cache(kv->topts, kv->cache);
   rocksdb_block_based_options_set_cache_index_and_filter_blocks(kv->topts, 1);
+  rocksdb_block_based_options_set_cache_index_and_filter_blocks_with_high_priority(kv->topts, 1);
   rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(kv->topts, 1);
+  rocksdb_block_based_options_set_pin_top_level_index_and_filter(kv->topts, 1);
+  rocksdb_block_based_options_set_index_type(kv->topts,
+                                             rocksdb_block_based_table_index_type_two_level_index_search);
+  rocksdb_block_based_options_set_partition_filters(kv->topts, 1);
+  rocksdb_block_based_options_set_metadata_block_size(kv->topts, 4096);
   kv->filter = rocksdb_filterpolicy_create_bloom_full(10);
   rocksdb_block_based_options_set_filter_policy(kv->topts, kv->filter);
   rocksdb_options_set_block_based_table_factory(kv->opts, kv->topts);
