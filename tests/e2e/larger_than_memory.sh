@@ -14,6 +14,11 @@
 # BUDGET_MB is for the whole process: RocksDB and the hot-key caches get
 # MANAGED_MB of it ('state.backend.rocksdb.memory.managed-size'), the rest
 # covers the code, the threads, the chunks in flight and SQLite.
+# Run by hand, it finds the build and a directory of its own.
+_root=$(cd "$(dirname "$0")/../.." && pwd)
+: "${WEIR:=$_root/build/weir}" "${WEIR_SOURCE_DIR:=$_root}" "${WEIR_SHARED_DATA:=$_root/../shared/data}"
+: "${WEIR_TEST_TMP:=${TMPDIR:-/tmp}/weir-larger-than-memory}"
+export WEIR WEIR_SOURCE_DIR WEIR_SHARED_DATA WEIR_TEST_TMP
 source "$(dirname "$0")/lib.bash"
 fail() { echo "FAIL: $*"; exit 1; }
 keys=${KEYS:-1000000}
