@@ -186,6 +186,9 @@ int weir__kv_open(weir__kv **out, const char *dir, const weir__kv_opts *o, int m
   rocksdb_options_set_level_compaction_dynamic_level_bytes(kv->opts, 1);
   rocksdb_options_set_info_log_level(kv->opts, 4); /* errors only, in its LOG file */
   rocksdb_options_set_keep_log_file_num(kv->opts, 1);
+  /* Every snapshot carries the MANIFEST by value: roll it over at 4 MB
+   * (RocksDB's default lets it grow to 1 GB). */
+  rocksdb_options_set_max_manifest_file_size(kv->opts, 4u << 20);
   rocksdb_writeoptions_disable_WAL(kv->wopts, 1);
   if (o->ttl_ms > 0) {
     kv->ttl_ms = o->ttl_ms;
