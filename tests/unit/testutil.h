@@ -161,4 +161,50 @@ static inline int tu_latest_checkpoint(const char *sub, const char *name, int64_
   return weir__checkpoint_latest(jobdir, 0, above, buf, n);
 }
 
+/* Job `name`'s checkpoints (under <tu_dir>/checkpoints) to wait for:
+ * `more` above `above`. */
+typedef struct tu_wait_ck {
+  const char *name;
+  int64_t above;
+  int more;
+} tu_wait_ck;
+
+static inline int tu_has_checkpoints(void *arg) {
+  tu_wait_ck *w = arg;
+  char ck[2048];
+  if (!tu_latest_checkpoint("checkpoints", w->name, w->above, ck, sizeof ck)) return 0;
+  return atoll(strrchr(ck, '-') + 1) >= w->above + w->more;
+}
+
+/* Run insert on db (set up as job `name`, with checkpoints) until `more`
+ * checkpoints beyond those it already had are complete, interrupt it (it
+ * must not end first), close db, and put the newest checkpoint into ck. */
+static inline void tu_run_until_checkpoints(weir *db, const char *insert, const char *name,
+                                            int more, char *ck, size_t n) {
+  char prev[2048];
+  int64_t above = 0;
+  if (tu_latest_checkpoint("checkpoints", name, 0, prev, sizeof prev))
+    above = atoll(strrchr(prev, '-') + 1);
+  tu_wait_ck w = {name, above, more};
+  tu_interrupter it = {db, 0, tu_has_checkpoints, &w, 0};
+  tu_interrupt_start(&it);
+  char *err = NULL;
+  int rc = weir_exec(db, insert, NULL, NULL, &err);
+  tu_interrupt_join(&it);
+  if (rc != WEIR_INTERRUPT) fail_msg("the job ended before it was stopped (%d): %s", rc, err ? err : "");
+  weir_free(err);
+  weir_close(db);
+  assert_true(tu_latest_checkpoint("checkpoints", name, above, ck, n));
+}
+
+/* Restore insert on db from checkpoint or savepoint ck, run it to the
+ * end, and close db. */
+static inline void tu_restore_to_end(weir *db, const char *insert, const char *ck) {
+  char sql[4096];
+  snprintf(sql, sizeof sql, "SET 'execution.savepoint.path' = '%s';", ck);
+  tu_exec_ok(db, sql);
+  tu_exec_ok(db, insert);
+  weir_close(db);
+}
+
 #endif

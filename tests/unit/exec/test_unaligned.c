@@ -70,21 +70,6 @@ static long inflight_bytes(const char *ck) {
   return n;
 }
 
-/* Interrupt once the job has completed a checkpoint above `above`, and
- * a second one after it (so it is midway, past its first). */
-typedef struct wait_ck {
-  const char *name;
-  int64_t above;
-} wait_ck;
-
-static int has_checkpoints(void *arg) {
-  wait_ck *w = arg;
-  char ck[2048];
-  if (!tu_latest_checkpoint("checkpoints", w->name, w->above, ck, sizeof ck)) return 0;
-  const char *p = strrchr(ck, '-');
-  return atoll(p + 1) >= w->above + 2;
-}
-
 /* Run q with unaligned checkpoints as job `name` until two more are
  * complete (restoring from `from` first, if set), and return the newest. */
 static void run_until_checkpoints(const job_sql *q, const char *name, const char *db_path, int par,
@@ -98,30 +83,12 @@ static void run_until_checkpoints(const job_sql *q, const char *name, const char
            "SET 'execution.savepoint.path' = '%s';",
            name, from ? from : "");
   tu_exec_ok(db, sql);
-  char prev[2048];
-  int64_t above = 0;
-  if (tu_latest_checkpoint("checkpoints", name, 0, prev, sizeof prev))
-    above = atoll(strrchr(prev, '-') + 1);
-  wait_ck w = {name, above};
-  tu_interrupter it = {db, 0, has_checkpoints, &w, 0};
-  tu_interrupt_start(&it);
-  char *err = NULL;
-  int rc = weir_exec(db, q->insert, NULL, NULL, &err);
-  tu_interrupt_join(&it);
-  if (rc != WEIR_INTERRUPT) fail_msg("the job ended before it was stopped (%d): %s", rc, err ? err : "");
-  weir_free(err);
-  weir_close(db);
-  assert_true(tu_latest_checkpoint("checkpoints", name, above, ck, n));
+  tu_run_until_checkpoints(db, q->insert, name, 2, ck, n);
 }
 
 /* Restore q from checkpoint ck at parallelism par and run it to the end. */
 static void restore_to_end(const job_sql *q, const char *db_path, int par, const char *ck) {
-  weir *db = open_with_sink(q, db_path, par);
-  char sql[4096];
-  snprintf(sql, sizeof sql, "SET 'execution.savepoint.path' = '%s';", ck);
-  tu_exec_ok(db, sql);
-  tu_exec_ok(db, q->insert);
-  weir_close(db);
+  tu_restore_to_end(open_with_sink(q, db_path, par), q->insert, ck);
 }
 
 /* q stopped at parallelism 2, restored at 2 and stopped again, restored
