@@ -1900,18 +1900,6 @@ int weir__op_shared_dir(const weir__op *op, char *buf, size_t n) {
   return 0;
 }
 
-/* mkdir -p. */
-static int make_dirs(char *path) {
-  for (char *p = path + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = 0;
-    int bad = mkdir(path, 0755) != 0 && errno != EEXIST;
-    *p = '/';
-    if (bad) return -1;
-  }
-  return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* The job's RocksDB directory: 'state.backend.rocksdb.localdir', else
  * rocksdb/ in the state directory, else weir-rocksdb-<pid> in $TMPDIR;
  * then <job name>.<run>.  Under a state directory, what earlier runs of
@@ -1940,11 +1928,10 @@ int weir__op_state_local_dir(weir__op *op, char *buf, size_t n) {
       if (d) closedir(d);
     }
     snprintf(dir, sizeof dir, "%s/%s.%.8s", root, job->name, job->run_id);
-    if (make_dirs(dir) != 0) {
-      int e = errno;
+    int rc = mkdirs(dir, op->err);
+    if (rc) {
       pthread_mutex_unlock(&job->mu);
-      return weir__op_fail(op, WEIR_IOERR, "cannot create the RocksDB directory '%s': %s", dir,
-                           strerror(e));
+      return rc;
     }
     job->local_dir = weir__strdup(dir);
   }

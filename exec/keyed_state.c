@@ -189,15 +189,17 @@ int weir__backend_read_native(weir__op *op, weir__kbackend *be, const weir__rest
     /* Another parallelism, or the hashmap backend: read this subtask's
      * key groups out of the old store. */
     rc = weir__op_state_local_dir(op, dir, sizeof dir);
-    size_t len = strlen(dir);
-    snprintf(dir + len, sizeof dir - len, ".import");
-    weir__kv *old = NULL;
-    weir__kv_opts o = {0, 0, 0, 0};
-    if (!rc) rc = weir__kv_materialize(dir, shared, &m, op->err);
-    if (!rc) rc = weir__kv_open(&old, dir, &o, WEIR_KV_READ_ONLY, op->err);
-    if (!rc) rc = weir__kbackend_import(be, old, route, ctx, op->err);
-    weir__kv_close(old, 0);
-    weir__remove_tree(dir);
+    if (!rc) {
+      size_t len = strlen(dir);
+      snprintf(dir + len, sizeof dir - len, ".import");
+      weir__kv *old = NULL;
+      weir__kv_opts o = {0, 0, 0, 0};
+      rc = weir__kv_materialize(dir, shared, &m, op->err);
+      if (!rc) rc = weir__kv_open(&old, dir, &o, WEIR_KV_READ_ONLY, op->err);
+      if (!rc) rc = weir__kbackend_import(be, old, route, ctx, op->err);
+      weir__kv_close(old, 0);
+      weir__remove_tree(dir);
+    }
   }
   weir__kv_manifest_free(&m);
   return rc;

@@ -229,10 +229,7 @@ static int gagg_restore(weir__op *op, const weir__restore *rs) {
       rc = weir__err_set(op->err, WEIR_CORRUPT, -1, "checkpoint of %s: trailing bytes", op->vt->name);
     weir__snap_close(&r);
   }
-  if (g->be.kv) {
-    g->ks.complete = 0; /* the entries are in the store */
-    g->ks.stored = 1;
-  }
+  weir__kstate_restored(&g->ks);
   return rc;
 }
 

@@ -458,10 +458,7 @@ static int wagg_restore(weir__op *op, const weir__restore *rs) {
       rc = weir__err_set(op->err, WEIR_CORRUPT, -1, "checkpoint of %s: trailing bytes", op->vt->name);
     weir__snap_close(&r);
   }
-  for (int i = 0; w->be.kv && i < w->nslices; i++) {
-    w->slices[i]->ks.complete = 0; /* the entries are in the store */
-    w->slices[i]->ks.stored = 1;
-  }
+  for (int i = 0; i < w->nslices; i++) weir__kstate_restored(&w->slices[i]->ks);
   w->cached = 0;
   return rc;
 }

@@ -131,6 +131,12 @@ int64_t weir__kstate_upsert(weir__kstate *ks, const uint8_t *key, uint32_t klen,
   return e;
 }
 
+void weir__kstate_restored(weir__kstate *ks) {
+  if (!ks->be->kv) return;
+  ks->complete = 0;
+  ks->stored = 1;
+}
+
 int weir__kstate_writeback(weir__kstate *ks, weir__err *err) {
   weir__kbackend *be = ks->be;
   if (!be->kv) return WEIR_OK;
@@ -384,8 +390,7 @@ int weir__kstate_read_entries(weir__kstate *ks, weir__snap_reader *r, uint64_t n
       }
       weir__kv_put(be->kv, sk, WEIR_KSTATE_PREFIX + (size_t)klen, r->data + vstart,
                    r->pos - vstart);
-      ks->stored = 1;
-      ks->complete = 0;
+      weir__kstate_restored(ks);
       if (weir__kv_pending(be->kv) >= BATCH_BYTES) rc = weir__kv_write(be->kv, err);
       continue;
     }
@@ -446,8 +451,7 @@ int weir__kbackend_import(weir__kbackend *be, weir__kv *old,
     }
     if (be->kv) {
       weir__kv_put(be->kv, k, kl, v, vl);
-      last->stored = 1;
-      last->complete = 0;
+      weir__kstate_restored(last);
       if (weir__kv_pending(be->kv) >= BATCH_BYTES) rc = weir__kv_write(be->kv, err);
     } else {
       rc = load_one(last, kg, k + WEIR_KSTATE_PREFIX, kl - WEIR_KSTATE_PREFIX, v, vl, err);

@@ -256,6 +256,9 @@ void weir__kstate_free(weir__kstate *ks);
  * with err set: out of memory or a store error. */
 int64_t weir__kstate_upsert(weir__kstate *ks, const uint8_t *key, uint32_t klen, uint64_t hash,
                             int *inserted, weir__err *err);
+/* After a restore into a store: the entries are there, not in the table
+ * (rocksdb; nothing for hashmap, which restores into the table). */
+void weir__kstate_restored(weir__kstate *ks);
 /* Put changed entries into the store's batch (rocksdb; nothing for hashmap). */
 int weir__kstate_writeback(weir__kstate *ks, weir__err *err);
 /* Write back and empty the table (rocksdb). */
