@@ -44,9 +44,7 @@ enum { JOB_RUNNING, JOB_FINISHED, JOB_FAILED };
 /* A snapshot file serialized by a task, waiting to be written. */
 typedef struct pending_write {
   int64_t id;
-  char *path;
-  uint8_t *data;
-  size_t len;
+  weir__snap_writer w; /* its path is the file's name in the checkpoint directory */
   struct pending_write *next;
 } pending_write;
 
@@ -313,7 +311,8 @@ static int queue_write(weir__job *job, int64_t id, weir__snap_writer *w, weir__e
     return weir__err_nomem(err);
   }
   pw->id = id;
-  weir__snap_detach(w, &pw->path, &pw->data, &pw->len);
+  pw->w = *w; /* the writer moves to the coordinator */
+  memset(w, 0, sizeof *w);
   pthread_mutex_lock(&job->wq_mu);
   pw->next = job->wq;
   job->wq = pw;
@@ -353,13 +352,8 @@ static int drain_writes(weir__job *job, int64_t id, const char *dir, weir__err *
   int rc = WEIR_OK;
   while (pw) {
     pending_write *next = pw->next;
-    char path[4096];
-    if (!rc && pw->id == id) {
-      snprintf(path, sizeof path, "%s/%s", dir, pw->path);
-      rc = weir__snap_write_file(path, pw->data, pw->len, err);
-    }
-    weir__free(pw->path);
-    weir__free(pw->data);
+    if (!rc && pw->id == id) rc = weir__snap_commit_at(&pw->w, dir, err);
+    weir__snap_abort(&pw->w); /* closed by the commit; dropped otherwise */
     weir__free(pw);
     pw = next;
   }

@@ -9,12 +9,11 @@
  *
  * Entry points: weir__kbackend_*, weir__kstate_*.
  */
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "state/state.h"
-
-/* A batch is written once it holds this many bytes. */
-#define BATCH_BYTES (4u << 20)
 
 int weir__kbackend_init(weir__kbackend *be, weir__kv *kv, const weir__kcodec *codec, int maxpar,
                         int kg_lo, int kg_hi, size_t hot_bytes) {
@@ -81,15 +80,17 @@ static uint32_t kg_of(const weir__kbackend *be, uint64_t hash) {
   return (uint32_t)(hash % (uint64_t)be->maxpar);
 }
 
-/* Decode a payload from value bytes into entry e's payload. */
-static int decode_value(weir__kstate *ks, const uint8_t *v, size_t n, void *payload,
-                        weir__err *err) {
-  weir__snap_reader r = {(uint8_t *)v, n, 0, (char *)"a RocksDB value"};
+/* Decode the payload in v[0, n) (a value in the store, or one the codec
+ * just wrote) into payload, its strings into strings.  WEIR_CORRUPT when
+ * the bytes are not one whole payload. */
+static int decode_value(const weir__kstate *ks, const uint8_t *v, size_t n, void *payload,
+                        weir__arena *strings, weir__err *err) {
+  weir__snap_reader r = {.data = (uint8_t *)v, .n = n, .path = (char *)"a RocksDB value"};
   const weir__kcodec *c = ks->be->codec;
-  int rc = c->read(c->ctx, &r, payload, &ks->kt.keys, err);
+  int rc = c->read(c->ctx, &r, payload, strings, err);
   if (!rc && r.pos != r.n)
     rc = weir__err_set(err, WEIR_CORRUPT, -1, "RocksDB state in '%s': a value has trailing bytes",
-                       weir__kv_dir(ks->be->kv));
+                       ks->be->kv ? weir__kv_dir(ks->be->kv) : "memory");
   return rc;
 }
 
@@ -124,7 +125,8 @@ int64_t weir__kstate_upsert(weir__kstate *ks, const uint8_t *key, uint32_t klen,
   int rc = weir__kv_get(be->kv, sk, WEIR_KSTATE_PREFIX + (size_t)klen, &v, &vl, err);
   if (rc == WEIR_NOTFOUND) return e;
   if (rc) return -1;
-  rc = decode_value(ks, (const uint8_t *)v, vl, weir__ktable_payload(&ks->kt, (uint32_t)e), err);
+  rc = decode_value(ks, (const uint8_t *)v, vl, weir__ktable_payload(&ks->kt, (uint32_t)e),
+                    &ks->kt.keys, err);
   weir__kv_free_value(v);
   if (rc) return -1;
   *inserted = 0;
@@ -154,7 +156,7 @@ int weir__kstate_writeback(weir__kstate *ks, weir__err *err) {
     weir__kv_put(be->kv, sk, WEIR_KSTATE_PREFIX + (size_t)klen, be->buf.mem, be->buf.len);
     weir__ktable_set_clean(&ks->kt, e);
     ks->stored = 1;
-    if (weir__kv_pending(be->kv) >= BATCH_BYTES && (rc = weir__kv_write(be->kv, err))) return rc;
+    if (weir__kv_batch_full(be->kv) && (rc = weir__kv_write(be->kv, err))) return rc;
   }
   return WEIR_OK;
 }
@@ -196,7 +198,7 @@ static int load_one(weir__kstate *ks, uint32_t kg, const uint8_t *k, size_t kl, 
   int64_t e = weir__ktable_upsert(&ks->kt, k, (uint32_t)kl, weir__hash64(k, kl), &inserted);
   if (e < 0) return weir__err_nomem(err);
   if (!inserted) return WEIR_OK; /* the cache's copy is as new */
-  int rc = decode_value(ks, v, vl, weir__ktable_payload(&ks->kt, (uint32_t)e), err);
+  int rc = decode_value(ks, v, vl, weir__ktable_payload(&ks->kt, (uint32_t)e), &ks->kt.keys, err);
   weir__ktable_set_clean(&ks->kt, (uint32_t)e);
   return rc;
 }
@@ -213,9 +215,7 @@ static int scan_one(weir__kstate *ks, uint32_t kg, const uint8_t *k, size_t kl, 
                     size_t vl, void *arg) {
   scan_arg *a = arg;
   weir__arena_reset(&a->strings);
-  weir__snap_reader r = {(uint8_t *)v, vl, 0, (char *)"a RocksDB value"};
-  const weir__kcodec *c = ks->be->codec;
-  int rc = c->read(c->ctx, &r, a->payload, &a->strings, a->err);
+  int rc = decode_value(ks, v, vl, a->payload, &a->strings, a->err);
   return rc ? rc : a->fn(a->arg, k, (uint32_t)kl, a->payload);
 }
 
@@ -247,8 +247,10 @@ int weir__kstate_retain(weir__kstate *ks, int (*keep)(const void *payload, void 
       if (be->kv && ks->stored) {
         weir__arena_reset(&be->scratch);
         uint8_t *sk = store_key(ks, kg_of(be, h), key, klen);
-        if (!sk) rc = weir__err_nomem(err);
-        else weir__kv_delete(be->kv, sk, WEIR_KSTATE_PREFIX + (size_t)klen);
+        if (!sk)
+          rc = weir__err_nomem(err);
+        else
+          weir__kv_delete(be->kv, sk, WEIR_KSTATE_PREFIX + (size_t)klen);
       }
       continue;
     }
@@ -261,10 +263,9 @@ int weir__kstate_retain(weir__kstate *ks, int (*keep)(const void *payload, void 
     /* Through the codec, so that strings move into the new table. */
     be->buf.len = 0;
     rc = c->write(c->ctx, payload, &be->buf, err);
-    if (!rc) {
-      weir__snap_reader r = {be->buf.mem, be->buf.len, 0, (char *)"a payload"};
-      rc = c->read(c->ctx, &r, weir__ktable_payload(&kept, (uint32_t)ne), &kept.keys, err);
-    }
+    if (!rc)
+      rc = decode_value(ks, be->buf.mem, be->buf.len, weir__ktable_payload(&kept, (uint32_t)ne),
+                        &kept.keys, err);
     if (!rc && !weir__ktable_dirty(&ks->kt, e)) weir__ktable_set_clean(&kept, (uint32_t)ne);
   }
   if (!rc && be->kv) rc = weir__kv_write(be->kv, err);
@@ -343,20 +344,23 @@ static int write_one(weir__kstate *ks, uint32_t kg, const uint8_t *k, size_t kl,
   return rc;
 }
 
+static _Atomic unsigned long spill_seq;
+
 int weir__kstate_write_canonical(weir__kstate *ks, weir__snap_writer *w, weir__err *err) {
   if (ks->complete) return write_table(ks, w, err);
   int rc = weir__kstate_writeback(ks, err);
   if (!rc) rc = weir__kv_write(ks->be->kv, err);
   if (rc) return rc;
-  /* The count goes first: leave room and fill it in at the end. */
-  size_t at = w->len;
-  if ((rc = weir__snap_put_u64(w, 0, err))) return rc;
+  char spill[4096];
+  snprintf(spill, sizeof spill, "%s.snapshot-%lu", weir__kv_dir(ks->be->kv),
+           atomic_fetch_add(&spill_seq, 1));
+  if ((rc = weir__snap_spill(w, spill, err)) ||
+      (rc = weir__snap_put_u64(w, WEIR_KSTATE_UNCOUNTED, err)))
+    return rc;
   canon_arg a = {w, err, 0};
   for (int kg = ks->be->kg_lo; !rc && kg <= ks->be->kg_hi; kg++)
     rc = scan_group(ks, (uint32_t)kg, write_one, &a, err);
-  if (rc) return rc;
-  for (int i = 0; i < 8; i++) w->mem[at + i] = (uint8_t)(a.n >> (8 * i));
-  return WEIR_OK;
+  return rc ? rc : weir__snap_put_u64(w, UINT64_MAX, err);
 }
 
 int weir__kstate_read_entries(weir__kstate *ks, weir__snap_reader *r, uint64_t n, weir__err *err) {
@@ -364,17 +368,20 @@ int weir__kstate_read_entries(weir__kstate *ks, weir__snap_reader *r, uint64_t n
   const weir__kcodec *c = be->codec;
   uint8_t *tmp = weir__malloc(c->payload_size ? c->payload_size : 1);
   if (!tmp) return weir__err_nomem(err);
-  int rc = WEIR_OK;
-  for (uint64_t i = 0; !rc && i < n; i++) {
+  int rc = WEIR_OK, counted = n != WEIR_KSTATE_UNCOUNTED;
+  for (uint64_t i = 0; !rc && (!counted || i < n); i++) {
     uint64_t kg;
     const uint8_t *key;
     uint32_t klen;
-    if ((rc = weir__snap_get_u64(r, &kg, err)) || (rc = weir__snap_get_bytes(r, &key, &klen, err)))
-      break;
+    if ((rc = weir__snap_get_u64(r, &kg, err))) break;
+    if (!counted && kg == UINT64_MAX) break; /* the end mark */
+    if ((rc = weir__snap_get_bytes(r, &key, &klen, err))) break;
     size_t vstart = r->pos;
-    /* Strings of entries this subtask skips go into the table's arena
-     * too: they are few (MIN/MAX over text) and freed with it. */
-    if ((rc = c->read(c->ctx, r, tmp, &ks->kt.keys, err))) break;
+    /* Strings of entries bound for the store, and of those this subtask
+     * skips, are only parsed: into scratch (rocksdb), or into the table's
+     * arena (hashmap: few, MIN/MAX over text, and freed with it). */
+    if (be->kv) weir__arena_reset(&be->scratch);
+    if ((rc = c->read(c->ctx, r, tmp, be->kv ? &be->scratch : &ks->kt.keys, err))) break;
     uint64_t h = weir__hash64(key, klen);
     if (kg >= (uint64_t)be->maxpar || h % (uint64_t)be->maxpar != kg) {
       rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': a key in the wrong key group", r->path);
@@ -382,7 +389,6 @@ int weir__kstate_read_entries(weir__kstate *ks, weir__snap_reader *r, uint64_t n
     }
     if ((int)kg < be->kg_lo || (int)kg > be->kg_hi) continue;
     if (be->kv) {
-      weir__arena_reset(&be->scratch);
       uint8_t *sk = store_key(ks, (uint32_t)kg, key, klen);
       if (!sk) {
         rc = weir__err_nomem(err);
@@ -391,7 +397,7 @@ int weir__kstate_read_entries(weir__kstate *ks, weir__snap_reader *r, uint64_t n
       weir__kv_put(be->kv, sk, WEIR_KSTATE_PREFIX + (size_t)klen, r->data + vstart,
                    r->pos - vstart);
       weir__kstate_restored(ks);
-      if (weir__kv_pending(be->kv) >= BATCH_BYTES) rc = weir__kv_write(be->kv, err);
+      if (weir__kv_batch_full(be->kv)) rc = weir__kv_write(be->kv, err);
       continue;
     }
     int inserted;
@@ -433,8 +439,8 @@ int weir__kbackend_import(weir__kbackend *be, weir__kv *old,
     int64_t ns;
     get_prefix(k, &kg, &sid, &ns);
     if (kg != kg_of(be, weir__hash64(k + WEIR_KSTATE_PREFIX, kl - WEIR_KSTATE_PREFIX))) {
-      rc = weir__err_set(err, WEIR_CORRUPT, -1, "RocksDB state in '%s': a key in the wrong key group",
-                         weir__kv_dir(old));
+      rc = weir__err_set(err, WEIR_CORRUPT, -1,
+                         "RocksDB state in '%s': a key in the wrong key group", weir__kv_dir(old));
       break;
     }
     if (!last || sid != last_sid || ns != last_ns) {
@@ -452,7 +458,7 @@ int weir__kbackend_import(weir__kbackend *be, weir__kv *old,
     if (be->kv) {
       weir__kv_put(be->kv, k, kl, v, vl);
       weir__kstate_restored(last);
-      if (weir__kv_pending(be->kv) >= BATCH_BYTES) rc = weir__kv_write(be->kv, err);
+      if (weir__kv_batch_full(be->kv)) rc = weir__kv_write(be->kv, err);
     } else {
       rc = load_one(last, kg, k + WEIR_KSTATE_PREFIX, kl - WEIR_KSTATE_PREFIX, v, vl, err);
     }

@@ -52,6 +52,7 @@ struct weir__kv {
   rocksdb_compactionfilter_t *ttl_filter;
   int64_t ttl_ms;
   size_t ttl_offset;
+  size_t batch_limit; /* bytes: a batch is written once it holds this many */
   char *dir;
   char id[17]; /* random, names this instance's files in shared storage */
   sst_map *map;
@@ -177,6 +178,7 @@ int weir__kv_open(weir__kv **out, const char *dir, const weir__kv_opts *o, int m
   size_t mem = o->memtable_bytes ? o->memtable_bytes : 16u << 20;
   if (mem < (2u << 20)) mem = 2u << 20;
   rocksdb_options_set_write_buffer_size(kv->opts, mem / 2);
+  kv->batch_limit = mem / 8 < (64u << 10) ? 64u << 10 : mem / 8 > (4u << 20) ? 4u << 20 : mem / 8;
   rocksdb_options_set_max_write_buffer_number(kv->opts, 2);
   rocksdb_options_set_db_write_buffer_size(kv->opts, mem);
   rocksdb_options_set_create_if_missing(kv->opts, mode != WEIR_KV_READ_ONLY);
@@ -246,10 +248,10 @@ void weir__kv_delete_range(weir__kv *kv, const uint8_t *lo, size_t lol, const ui
   rocksdb_writebatch_delete_range(kv->batch, (const char *)lo, lol, (const char *)hi, hil);
 }
 
-size_t weir__kv_pending(weir__kv *kv) {
+int weir__kv_batch_full(weir__kv *kv) {
   size_t n;
   rocksdb_writebatch_data(kv->batch, &n);
-  return n;
+  return n >= kv->batch_limit;
 }
 
 int weir__kv_write(weir__kv *kv, weir__err *err) {

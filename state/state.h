@@ -22,7 +22,7 @@ typedef struct weir__ktable {
   uint32_t n;       /* entries */
   uint32_t rec_cap; /* entries allocated */
   uint32_t rec_size;
-  uint8_t *recs;    /* entry records: header + payload */
+  uint8_t *recs; /* entry records: header + payload */
   size_t payload_size;
   weir__arena keys; /* key bytes and strings owned by payloads */
 } weir__ktable;
@@ -34,8 +34,7 @@ void weir__ktable_free(weir__ktable *kt);
 int64_t weir__ktable_upsert(weir__ktable *kt, const uint8_t *key, uint32_t klen, uint64_t hash,
                             int *inserted);
 /* Entry number of key, or -1. */
-int64_t weir__ktable_find(const weir__ktable *kt, const uint8_t *key, uint32_t klen,
-                          uint64_t hash);
+int64_t weir__ktable_find(const weir__ktable *kt, const uint8_t *key, uint32_t klen, uint64_t hash);
 void *weir__ktable_payload(const weir__ktable *kt, uint32_t entry);
 const uint8_t *weir__ktable_key(const weir__ktable *kt, uint32_t entry, uint32_t *klen);
 /* Remove every entry, keeping the memory for reuse. */
@@ -51,40 +50,59 @@ size_t weir__ktable_memory(const weir__ktable *kt);
  *
  * Layout: the magic "WEIRSNP1", the payload, then the XXH3-64 of every
  * preceding byte (8 bytes, little-endian).  Integers in the payload are
- * little-endian.  A writer writes PATH.tmp and, on commit, appends the
- * checksum, fsyncs, renames it to PATH and fsyncs the directory, so PATH
- * either does not exist or is whole.  A reader loads the file and checks
+ * little-endian.  A writer writes PATH.tmp (or its spill file) and, on
+ * commit, appends the checksum, fsyncs, renames it to PATH and fsyncs the
+ * directory, so PATH either does not exist or is whole.  A reader checks
  * magic, length and checksum before anything is parsed: a truncated,
  * partial or corrupted file is reported (WEIR_CORRUPT), never loaded.
  *
+ * Memory: a writer keeps the file in memory until commit, unless it was
+ * told to spill (weir__snap_spill): then at most about a megabyte is held
+ * and the rest goes to the spill file as it is written, so a snapshot of
+ * state kept on disk (the rocksdb backend) needs no memory of its size.
+ * A reader maps a large file (over 16 MB) rather than reading it, and
+ * gives the pages behind its position back as it goes, so the file never
+ * becomes resident as a whole; a view it returned stays valid until
+ * close (a page given back is read again from the file if touched).
+ *
  * Fault injection for tests: when the environment variable
- * WEIR_FAIL_WRITE_AFTER is N > 0, the N-th snapshot write of the process
- * and every later one fail with ENOSPC, as a full disk would; with
- * WEIR_FAIL_WRITE_COUNT = K only K writes fail (a transient fault).
- * weir__snap_reset_fault_injection restarts the count.
+ * WEIR_FAIL_WRITE_AFTER is N > 0, the N-th snapshot write (of up to 1 MB)
+ * of the process and every later one fail with ENOSPC, as a full disk
+ * would; with WEIR_FAIL_WRITE_COUNT = K only K writes fail (a transient
+ * fault).  weir__snap_reset_fault_injection restarts the count.
  */
 void weir__snap_reset_fault_injection(void);
 typedef struct weir__snap_writer {
   char *path;
-  uint8_t *mem; /* the file's bytes so far */
+  uint8_t *mem; /* the file's bytes so far (after the spilled ones) */
   size_t len, cap;
+  char *spill; /* spilling: the file the first bytes went to */
+  int fd;      /* its descriptor, when spill is set */
+  void *xx;    /* the XXH3 state of the spilled bytes */
 } weir__snap_writer;
 
-/* Start the snapshot file PATH (serialized in memory until commit or
- * detach).  WEIR_OK or WEIR_NOMEM (err set). */
+/* Start the snapshot file PATH (serialized in memory until commit,
+ * unless spilled).  WEIR_OK or WEIR_NOMEM (err set). */
 int weir__snap_open(weir__snap_writer *w, const char *path, weir__err *err);
 int weir__snap_put(weir__snap_writer *w, const void *p, size_t n, weir__err *err);
 int weir__snap_put_u64(weir__snap_writer *w, uint64_t v, weir__err *err);
 /* A length (u32) and the bytes. */
 int weir__snap_put_bytes(weir__snap_writer *w, const void *p, uint32_t n, weir__err *err);
-/* Checksum, write PATH.tmp, fsync, rename into place, fsync the
- * directory.  The writer is closed either way.  WEIR_OK or WEIR_IOERR. */
+/* From now on keep at most about 1 MB in memory and write the rest to
+ * SPILL_PATH (created; deleted by commit, which renames it into place, or
+ * by abort).  Nothing written so far may be patched afterwards.  Spilling
+ * already: nothing happens.  WEIR_OK, WEIR_IOERR or WEIR_NOMEM; an error
+ * leaves the writer as it was (in memory). */
+int weir__snap_spill(weir__snap_writer *w, const char *spill_path, weir__err *err);
+/* Checksum, write the file to DIR/PATH (PATH when dir is NULL) through a
+ * temporary file, fsync, rename into place, fsync the directory.  A
+ * spilled file is renamed into place (copied when DIR is on another file
+ * system).  The writer is closed either way, so a writer can be handed to
+ * another thread and committed there (asynchronous snapshots).  WEIR_OK,
+ * WEIR_IOERR or WEIR_NOMEM. */
+int weir__snap_commit_at(weir__snap_writer *w, const char *dir, weir__err *err);
 int weir__snap_commit(weir__snap_writer *w, weir__err *err);
-/* Checksum and hand the path and the file's bytes to the caller (who
- * frees both), to be written by weir__snap_write_file on another thread. */
-int weir__snap_detach(weir__snap_writer *w, char **path, uint8_t **data, size_t *len);
-int weir__snap_write_file(const char *path, const uint8_t *data, size_t len, weir__err *err);
-/* Drop what was written. */
+/* Drop what was written (and the spill file). */
 void weir__snap_abort(weir__snap_writer *w);
 
 typedef struct weir__snap_reader {
@@ -92,12 +110,14 @@ typedef struct weir__snap_reader {
   size_t n;   /* payload end (before the checksum) */
   size_t pos; /* next byte to read */
   char *path;
+  size_t mapped;   /* the mapping's length, 0 when data was read into memory */
+  size_t released; /* the pages before this offset were given back */
 } weir__snap_reader;
 
 /* Load and verify PATH.  WEIR_OK, WEIR_NOTFOUND, WEIR_IOERR, WEIR_CORRUPT or WEIR_NOMEM. */
 int weir__snap_load(weir__snap_reader *r, const char *path, weir__err *err);
 /* Read the next n bytes / u64 / length-prefixed bytes (a view into the
- * loaded data).  WEIR_CORRUPT when the payload ends early. */
+ * loaded data, valid until close).  WEIR_CORRUPT when the payload ends early. */
 int weir__snap_get(weir__snap_reader *r, void *p, size_t n, weir__err *err);
 int weir__snap_get_u64(weir__snap_reader *r, uint64_t *v, weir__err *err);
 int weir__snap_get_bytes(weir__snap_reader *r, const uint8_t **p, uint32_t *n, weir__err *err);
@@ -124,8 +144,7 @@ enum { WEIR_KV_FRESH = 1, WEIR_KV_EXISTING, WEIR_KV_READ_ONLY };
 /* Open the store in dir: WEIR_KV_FRESH removes what dir held first,
  * WEIR_KV_EXISTING opens restored files, WEIR_KV_READ_ONLY reads them.
  * WEIR_OK, or WEIR_IOERR / WEIR_CORRUPT with RocksDB's message. */
-int weir__kv_open(weir__kv **kv, const char *dir, const weir__kv_opts *o, int mode,
-                  weir__err *err);
+int weir__kv_open(weir__kv **kv, const char *dir, const weir__kv_opts *o, int mode, weir__err *err);
 /* Close; remove_dir: delete its directory too. */
 void weir__kv_close(weir__kv *kv, int remove_dir);
 const char *weir__kv_dir(const weir__kv *kv);
@@ -138,8 +157,10 @@ void weir__kv_put(weir__kv *kv, const uint8_t *k, size_t kl, const uint8_t *v, s
 void weir__kv_delete(weir__kv *kv, const uint8_t *k, size_t kl);
 void weir__kv_delete_range(weir__kv *kv, const uint8_t *lo, size_t lol, const uint8_t *hi,
                            size_t hil);
-/* Bytes in the batch. */
-size_t weir__kv_pending(weir__kv *kv);
+/* Is the batch due to be written?  Its limit is a quarter of a memtable
+ * (64 KB to 4 MB): a batch goes into one memtable whole, so a larger one
+ * would overrun the memory the memtables were given. */
+int weir__kv_batch_full(weir__kv *kv);
 /* Write the batch.  With WEIR_FAIL_KV_WRITE_AFTER = N set, the N-th write
  * of the process and all later ones (WEIR_FAIL_KV_WRITE_COUNT = K: K of
  * them) fail as on a full disk (tests). */
@@ -223,10 +244,10 @@ typedef struct weir__kbackend {
   weir__kv *kv;
   const weir__kcodec *codec;
   int maxpar;
-  int kg_lo, kg_hi;   /* the key groups this subtask owns, inclusive */
-  size_t hot_bytes;   /* rocksdb: the cache's budget */
-  int64_t ttl_ms;     /* table.exec.state.ttl (0: none) */
-  size_t ttl_offset;  /* where a payload keeps its last-access time (wall-clock ms) */
+  int kg_lo, kg_hi;  /* the key groups this subtask owns, inclusive */
+  size_t hot_bytes;  /* rocksdb: the cache's budget */
+  int64_t ttl_ms;    /* table.exec.state.ttl (0: none) */
+  size_t ttl_offset; /* where a payload keeps its last-access time (wall-clock ms) */
   weir__snap_writer buf;
   weir__arena scratch;
 } weir__kbackend;
@@ -277,9 +298,14 @@ int weir__kstate_scan(weir__kstate *ks, uint32_t kg,
 int weir__kstate_drop(weir__kstate *ks, weir__err *err);
 size_t weir__kstate_memory(const weir__kstate *ks);
 /* Canonical format: the entry count, then per entry in key-group order
- * its key group, key bytes and payload by value. */
+ * its key group, key bytes and payload by value.  Entries in a store
+ * (rocksdb) are streamed: the writer spills to a file beside the store,
+ * the count is WEIR_KSTATE_UNCOUNTED and the entries end with a key
+ * group of UINT64_MAX, so that the state never has to fit in memory. */
+#define WEIR_KSTATE_UNCOUNTED (UINT64_MAX - 1)
 int weir__kstate_write_canonical(weir__kstate *ks, weir__snap_writer *w, weir__err *err);
-/* Read n canonical entries (the count was read by the caller), keeping
+/* Read n canonical entries (the count was read by the caller; for
+ * WEIR_KSTATE_UNCOUNTED up to the end mark), keeping
  * those of the subtask's key groups: into the table (hashmap) or the
  * store (rocksdb). */
 int weir__kstate_read_entries(weir__kstate *ks, weir__snap_reader *r, uint64_t n, weir__err *err);
