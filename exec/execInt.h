@@ -363,7 +363,7 @@ int weir__backend_write_native(weir__op *op, weir__kbackend *be, weir__snap_writ
  * it, routing entries to states by route (hashmap). */
 int weir__backend_read_native(weir__op *op, weir__kbackend *be, const weir__restore *rs,
                               weir__snap_reader *r,
-                              weir__kstate *(*route)(void *ctx, uint8_t sid, int64_t ns), void *ctx);
+                              void *(*route)(void *ctx, uint8_t sid, int64_t ns), void *ctx);
 /* The marker, in place of an entry count, of a native snapshot. */
 #define WEIR_NATIVE_MARK UINT64_MAX
 /* op's directory for its RocksDB store: <local dir>/<job>/<uid>.<subtask>

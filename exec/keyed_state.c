@@ -169,7 +169,7 @@ int weir__backend_write_native(weir__op *op, weir__kbackend *be, weir__snap_writ
 
 int weir__backend_read_native(weir__op *op, weir__kbackend *be, const weir__restore *rs,
                               weir__snap_reader *r,
-                              weir__kstate *(*route)(void *ctx, uint8_t sid, int64_t ns), void *ctx) {
+                              void *(*route)(void *ctx, uint8_t sid, int64_t ns), void *ctx) {
   weir__kv_manifest m;
   int rc = weir__kv_manifest_read(r, &m, op->err);
   if (rc) return rc;

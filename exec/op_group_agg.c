@@ -205,7 +205,7 @@ static int gagg_snapshot(weir__op *op, weir__snap_writer *w) {
   return rc ? rc : weir__backend_write_native(op, &g->be, w);
 }
 
-static weir__kstate *gagg_route(void *ctx, uint8_t sid, int64_t ns) {
+static void *gagg_route(void *ctx, uint8_t sid, int64_t ns) {
   gagg_op *g = ctx;
   return sid == 1 && ns == 0 ? &g->ks : NULL;
 }

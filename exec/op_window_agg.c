@@ -398,7 +398,7 @@ static int wagg_snapshot(weir__op *op, weir__snap_writer *sw) {
   return rc || !native ? rc : weir__backend_write_native(op, &w->be, sw);
 }
 
-static weir__kstate *wagg_route(void *ctx, uint8_t sid, int64_t ns) {
+static void *wagg_route(void *ctx, uint8_t sid, int64_t ns) {
   wagg_op *w = ctx;
   slice *s = sid == 1 ? slice_get(w, ns) : NULL;
   if (sid == 1 && !s) weir__err_nomem(w->base.err);

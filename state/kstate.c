@@ -42,7 +42,7 @@ int weir__kbackend_commit(weir__kbackend *be, weir__err *err) {
 
 /* ---- RocksDB keys ------------------------------------------------------------------------ */
 
-static void put_prefix(uint8_t *p, uint32_t kg, uint8_t sid, int64_t ns) {
+void weir__kkey_prefix(uint8_t *p, uint32_t kg, uint8_t sid, int64_t ns) {
   uint64_t n = (uint64_t)ns ^ 0x8000000000000000ULL; /* signed order as unsigned bytes */
   p[0] = (uint8_t)(kg >> 8);
   p[1] = (uint8_t)kg;
@@ -50,7 +50,7 @@ static void put_prefix(uint8_t *p, uint32_t kg, uint8_t sid, int64_t ns) {
   for (int i = 0; i < 8; i++) p[3 + i] = (uint8_t)(n >> (56 - 8 * i));
 }
 
-static void get_prefix(const uint8_t *p, uint32_t *kg, uint8_t *sid, int64_t *ns) {
+void weir__kkey_parse(const uint8_t *p, uint32_t *kg, uint8_t *sid, int64_t *ns) {
   uint64_t n = 0;
   for (int i = 0; i < 8; i++) n = (n << 8) | p[3 + i];
   *kg = ((uint32_t)p[0] << 8) | p[1];
@@ -58,11 +58,20 @@ static void get_prefix(const uint8_t *p, uint32_t *kg, uint8_t *sid, int64_t *ns
   *ns = (int64_t)(n ^ 0x8000000000000000ULL);
 }
 
+void weir__kkey_successor(uint8_t *p, size_t n) {
+  for (size_t i = n; i-- > 0 && ++p[i] == 0;) {
+  }
+}
+
+uint32_t weir__kbackend_kg(const weir__kbackend *be, uint64_t hash) {
+  return (uint32_t)(hash % (uint64_t)be->maxpar);
+}
+
 /* The store key of (kg, state, key) in scratch; NULL when out of memory. */
 static uint8_t *store_key(weir__kstate *ks, uint32_t kg, const uint8_t *key, uint32_t klen) {
   uint8_t *p = weir__arena_alloc(&ks->be->scratch, WEIR_KSTATE_PREFIX + (size_t)klen);
   if (!p) return NULL;
-  put_prefix(p, kg, ks->sid, ks->ns);
+  weir__kkey_prefix(p, kg, ks->sid, ks->ns);
   memcpy(p + WEIR_KSTATE_PREFIX, key, klen);
   return p;
 }
@@ -70,14 +79,9 @@ static uint8_t *store_key(weir__kstate *ks, uint32_t kg, const uint8_t *key, uin
 /* The bounds of the state's keys in key group kg: [lo, hi). */
 static void state_bounds(const weir__kstate *ks, uint32_t kg, uint8_t lo[WEIR_KSTATE_PREFIX],
                          uint8_t hi[WEIR_KSTATE_PREFIX]) {
-  put_prefix(lo, kg, ks->sid, ks->ns);
+  weir__kkey_prefix(lo, kg, ks->sid, ks->ns);
   memcpy(hi, lo, WEIR_KSTATE_PREFIX);
-  for (int i = WEIR_KSTATE_PREFIX - 1; i >= 0 && ++hi[i] == 0; i--) {
-  }
-}
-
-static uint32_t kg_of(const weir__kbackend *be, uint64_t hash) {
-  return (uint32_t)(hash % (uint64_t)be->maxpar);
+  weir__kkey_successor(hi, WEIR_KSTATE_PREFIX);
 }
 
 /* Decode the payload in v[0, n) (a value in the store, or one the codec
@@ -118,7 +122,7 @@ int64_t weir__kstate_upsert(weir__kstate *ks, const uint8_t *key, uint32_t klen,
   /* A key new to the cache may be in the store. */
   weir__kbackend *be = ks->be;
   weir__arena_reset(&be->scratch);
-  uint8_t *sk = store_key(ks, kg_of(be, hash), key, klen);
+  uint8_t *sk = store_key(ks, weir__kbackend_kg(be, hash), key, klen);
   if (!sk) return weir__err_nomem(err), -1;
   char *v;
   size_t vl;
@@ -148,7 +152,7 @@ int weir__kstate_writeback(weir__kstate *ks, weir__err *err) {
     uint32_t klen;
     const uint8_t *key = weir__ktable_key(&ks->kt, e, &klen);
     weir__arena_reset(&be->scratch);
-    uint8_t *sk = store_key(ks, kg_of(be, weir__hash64(key, klen)), key, klen);
+    uint8_t *sk = store_key(ks, weir__kbackend_kg(be, weir__hash64(key, klen)), key, klen);
     if (!sk) return weir__err_nomem(err);
     be->buf.len = 0;
     int rc = c->write(c->ctx, weir__ktable_payload(&ks->kt, e), &be->buf, err);
@@ -246,7 +250,7 @@ int weir__kstate_retain(weir__kstate *ks, int (*keep)(const void *payload, void 
     if (!keep(payload, ctx)) {
       if (be->kv && ks->stored) {
         weir__arena_reset(&be->scratch);
-        uint8_t *sk = store_key(ks, kg_of(be, h), key, klen);
+        uint8_t *sk = store_key(ks, weir__kbackend_kg(be, h), key, klen);
         if (!sk)
           rc = weir__err_nomem(err);
         else
@@ -313,7 +317,7 @@ static int write_table(weir__kstate *ks, weir__snap_writer *w, weir__err *err) {
   for (uint32_t e = 0; e < kt->n; e++) {
     uint32_t klen;
     const uint8_t *key = weir__ktable_key(kt, e, &klen);
-    order[e] = (kg_entry){kg_of(ks->be, weir__hash64(key, klen)), e};
+    order[e] = (kg_entry){weir__kbackend_kg(ks->be, weir__hash64(key, klen)), e};
   }
   qsort(order, kt->n, sizeof *order, by_kg);
   int rc = weir__snap_put_u64(w, kt->n, err);
@@ -346,15 +350,19 @@ static int write_one(weir__kstate *ks, uint32_t kg, const uint8_t *k, size_t kl,
 
 static _Atomic unsigned long spill_seq;
 
+int weir__kbackend_spill(weir__kbackend *be, weir__snap_writer *w, weir__err *err) {
+  char spill[4096];
+  snprintf(spill, sizeof spill, "%s.snapshot-%lu", weir__kv_dir(be->kv),
+           atomic_fetch_add(&spill_seq, 1));
+  return weir__snap_spill(w, spill, err);
+}
+
 int weir__kstate_write_canonical(weir__kstate *ks, weir__snap_writer *w, weir__err *err) {
   if (ks->complete) return write_table(ks, w, err);
   int rc = weir__kstate_writeback(ks, err);
   if (!rc) rc = weir__kv_write(ks->be->kv, err);
   if (rc) return rc;
-  char spill[4096];
-  snprintf(spill, sizeof spill, "%s.snapshot-%lu", weir__kv_dir(ks->be->kv),
-           atomic_fetch_add(&spill_seq, 1));
-  if ((rc = weir__snap_spill(w, spill, err)) ||
+  if ((rc = weir__kbackend_spill(ks->be, w, err)) ||
       (rc = weir__snap_put_u64(w, WEIR_KSTATE_UNCOUNTED, err)))
     return rc;
   canon_arg a = {w, err, 0};
@@ -416,14 +424,14 @@ int weir__kstate_read_entries(weir__kstate *ks, weir__snap_reader *r, uint64_t n
 /* ---- importing a native snapshot --------------------------------------------------------- */
 
 int weir__kbackend_import(weir__kbackend *be, weir__kv *old,
-                          weir__kstate *(*route)(void *ctx, uint8_t sid, int64_t ns), void *ctx,
+                          void *(*route)(void *ctx, uint8_t sid, int64_t ns), void *ctx,
                           weir__err *err) {
   uint8_t lo[2] = {(uint8_t)(be->kg_lo >> 8), (uint8_t)be->kg_lo};
   uint8_t hi[2] = {(uint8_t)((be->kg_hi + 1) >> 8), (uint8_t)(be->kg_hi + 1)};
   weir__kv_iter *it = weir__kv_iter_new(old, lo, sizeof lo, hi, sizeof hi);
   if (!it) return weir__err_nomem(err);
   int rc = WEIR_OK;
-  weir__kstate *last = NULL;
+  void *last = NULL;
   uint8_t last_sid = 0;
   int64_t last_ns = 0;
   for (; !rc && weir__kv_iter_valid(it); weir__kv_iter_next(it)) {
@@ -437,12 +445,7 @@ int weir__kbackend_import(weir__kbackend *be, weir__kv *old,
     uint32_t kg;
     uint8_t sid;
     int64_t ns;
-    get_prefix(k, &kg, &sid, &ns);
-    if (kg != kg_of(be, weir__hash64(k + WEIR_KSTATE_PREFIX, kl - WEIR_KSTATE_PREFIX))) {
-      rc = weir__err_set(err, WEIR_CORRUPT, -1,
-                         "RocksDB state in '%s': a key in the wrong key group", weir__kv_dir(old));
-      break;
-    }
+    weir__kkey_parse(k, &kg, &sid, &ns);
     if (!last || sid != last_sid || ns != last_ns) {
       if (!(last = route(ctx, sid, ns))) {
         rc = err->code ? err->code
@@ -455,12 +458,22 @@ int weir__kbackend_import(weir__kbackend *be, weir__kv *old,
       last_sid = sid;
       last_ns = ns;
     }
+    const uint8_t *sk = k + WEIR_KSTATE_PREFIX;
+    size_t skl = kl - WEIR_KSTATE_PREFIX;
+    weir__kcoll *coll = sid & WEIR_KSTATE_COLLECTION ? last : NULL;
+    if (kg != (coll ? weir__kcoll_kg(coll, sk, skl) : weir__kbackend_kg(be, weir__hash64(sk, skl)))) {
+      rc = weir__err_set(err, WEIR_CORRUPT, -1,
+                         "RocksDB state in '%s': a key in the wrong key group", weir__kv_dir(old));
+      break;
+    }
     if (be->kv) {
       weir__kv_put(be->kv, k, kl, v, vl);
-      weir__kstate_restored(last);
+      if (!coll) weir__kstate_restored(last);
       if (weir__kv_batch_full(be->kv)) rc = weir__kv_write(be->kv, err);
+    } else if (coll) {
+      rc = weir__kcoll_load(coll, sk, skl, v, vl, err);
     } else {
-      rc = load_one(last, kg, k + WEIR_KSTATE_PREFIX, kl - WEIR_KSTATE_PREFIX, v, vl, err);
+      rc = load_one(last, kg, sk, skl, v, vl, err);
     }
   }
   int rc2 = weir__kv_iter_free(it, err);

@@ -104,6 +104,8 @@ static unsigned char ttl_filter(void *state, int level, const char *key, size_t 
                                 const char *value, size_t value_length, char **new_value,
                                 size_t *new_value_length, unsigned char *value_changed) {
   const weir__kv *kv = state;
+  /* Map and list state has no access time. */
+  if (key_length > 2 && ((uint8_t)key[2] & WEIR_KSTATE_COLLECTION)) return 0;
   if (value_length < kv->ttl_offset + 8) return 0;
   int64_t t = 0;
   for (int i = 7; i >= 0; i--) t = (t << 8) | (uint8_t)value[kv->ttl_offset + (size_t)i];
@@ -111,6 +113,45 @@ static unsigned char ttl_filter(void *state, int level, const char *key, size_t 
 }
 
 static const char *ttl_filter_name(void *state) { return "weir.ttl"; }
+
+/* List state: a list is its elements' bytes back to back, so appending is
+ * concatenating (RocksDB merges the operands of a key on reads and in
+ * compactions, as Flink's list state does with a string-append operator). */
+static char *concat(const char *first, size_t first_len, const char *const *ops,
+                    const size_t *op_lens, int nops, unsigned char *success, size_t *len) {
+  size_t n = first_len;
+  for (int i = 0; i < nops; i++) n += op_lens[i];
+  char *out = malloc(n ? n : 1);
+  *success = out != NULL;
+  if (!out) return NULL;
+  if (first_len) memcpy(out, first, first_len);
+  for (int i = 0; i < nops; i++) {
+    memcpy(out + first_len, ops[i], op_lens[i]);
+    first_len += op_lens[i];
+  }
+  *len = n;
+  return out;
+}
+
+static char *list_full_merge(void *state, const char *key, size_t key_length, const char *existing,
+                             size_t existing_length, const char *const *ops, const size_t *op_lens,
+                             int nops, unsigned char *success, size_t *len) {
+  return concat(existing, existing ? existing_length : 0, ops, op_lens, nops, success, len);
+}
+
+static char *list_partial_merge(void *state, const char *key, size_t key_length,
+                                const char *const *ops, const size_t *op_lens, int nops,
+                                unsigned char *success, size_t *len) {
+  return concat(NULL, 0, ops, op_lens, nops, success, len);
+}
+
+static void list_merge_free(void *state, const char *value, size_t value_length) {
+  free((void *)value);
+}
+
+static const char *list_merge_name(void *state) { return "weir.list-append"; }
+
+static void list_merge_destroy(void *state) {}
 
 static void ttl_filter_destroy(void *state) {} /* the state is the store, freed by kv_free */
 
@@ -192,6 +233,10 @@ int weir__kv_open(weir__kv **out, const char *dir, const weir__kv_opts *o, int m
    * (RocksDB's default lets it grow to 1 GB). */
   rocksdb_options_set_max_manifest_file_size(kv->opts, 4u << 20);
   rocksdb_writeoptions_disable_WAL(kv->wopts, 1);
+  /* Owned by the options from here. */
+  rocksdb_options_set_merge_operator(
+      kv->opts, rocksdb_mergeoperator_create(NULL, list_merge_destroy, list_full_merge,
+                                             list_partial_merge, list_merge_free, list_merge_name));
   if (o->ttl_ms > 0) {
     kv->ttl_ms = o->ttl_ms;
     kv->ttl_offset = o->ttl_offset;
@@ -237,6 +282,10 @@ void weir__kv_free_value(char *v) { rocksdb_free(v); }
 
 void weir__kv_put(weir__kv *kv, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl) {
   rocksdb_writebatch_put(kv->batch, (const char *)k, kl, (const char *)v, vl);
+}
+
+void weir__kv_merge(weir__kv *kv, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl) {
+  rocksdb_writebatch_merge(kv->batch, (const char *)k, kl, (const char *)v, vl);
 }
 
 void weir__kv_delete(weir__kv *kv, const uint8_t *k, size_t kl) {

@@ -154,6 +154,8 @@ int weir__kv_get(weir__kv *kv, const uint8_t *k, size_t kl, char **v, size_t *vl
 void weir__kv_free_value(char *v);
 /* Writes go into a batch until weir__kv_write. */
 void weir__kv_put(weir__kv *kv, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
+/* Append v to k's value (list state: the merge operator concatenates). */
+void weir__kv_merge(weir__kv *kv, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
 void weir__kv_delete(weir__kv *kv, const uint8_t *k, size_t kl);
 void weir__kv_delete_range(weir__kv *kv, const uint8_t *lo, size_t lol, const uint8_t *hi,
                            size_t hil);
@@ -311,10 +313,118 @@ int weir__kstate_write_canonical(weir__kstate *ks, weir__snap_writer *w, weir__e
 int weir__kstate_read_entries(weir__kstate *ks, weir__snap_reader *r, uint64_t n, weir__err *err);
 /* Copy the entries of this subtask's key groups from old, the store of
  * a native snapshot: into be's store as they are, or (hashmap) into the
- * table of the state route returns for their state id and namespace. */
+ * state route returns for their state id and namespace: a weir__kstate,
+ * or a weir__kcoll for a state id with WEIR_KSTATE_COLLECTION set. */
 int weir__kbackend_import(weir__kbackend *be, weir__kv *old,
-                          weir__kstate *(*route)(void *ctx, uint8_t sid, int64_t ns), void *ctx,
+                          void *(*route)(void *ctx, uint8_t sid, int64_t ns), void *ctx,
                           weir__err *err);
+
+/* A canonical snapshot of state in be's store is about to be written to
+ * w: make w spill to a file beside the store (weir__snap_spill). */
+int weir__kbackend_spill(weir__kbackend *be, weir__snap_writer *w, weir__err *err);
+
+/* RocksDB keys, shared by value, map and list state. */
+void weir__kkey_prefix(uint8_t *p, uint32_t kg, uint8_t sid, int64_t ns);
+void weir__kkey_parse(const uint8_t *p, uint32_t *kg, uint8_t *sid, int64_t *ns);
+/* The smallest byte string of length n above every string starting with p[0, n). */
+void weir__kkey_successor(uint8_t *p, size_t n);
+/* The key group of a key's hash. */
+uint32_t weir__kbackend_kg(const weir__kbackend *be, uint64_t hash);
+
+/* ---- keyed map and list state (kcoll.c) ------------------------------------ */
+
+/*
+ * A map state holds, per key, a map from user keys to values; a list
+ * state, per key, a list of values (Flink's MapState and ListState, for
+ * joins and OVER windows).  User keys and values are byte strings, the
+ * caller's encoding.  Both live in the operator subtask's backend:
+ *
+ * - hashmap: a key table maps each key to its list (one buffer of
+ *   length-prefixed elements) or to its map's entries, which live in one
+ *   table for the whole state, chained per key.
+ * - rocksdb: a map entry is one RocksDB entry whose key is the prefix
+ *   (key group, state id, namespace), the key's length (4 bytes,
+ *   big-endian), the key and the user key, so a key's map is one range
+ *   and a lookup is one Get, as Flink's RocksDBMapState.  A list is one
+ *   value appended to by RocksDB's merge (the operator "weir.list-append"
+ *   concatenates), as Flink's RocksDBListState.  Nothing is cached: each
+ *   access is a store access, and reads write the batch out first, so
+ *   they see every earlier change.
+ *
+ * Their state ids carry WEIR_KSTATE_COLLECTION (added by init), which
+ * keeps them apart from value states and out of the TTL compaction
+ * filter.  Canonical snapshot entries (the count is always
+ * WEIR_KSTATE_UNCOUNTED, the entries end with a key group of UINT64_MAX):
+ * a map entry is the key group, the key's bytes, then per user key a 1,
+ * its bytes and the value's bytes, and a 0; a list entry is the key group,
+ * the key's bytes and the list's bytes (each element a u32 length and its
+ * bytes).  Keys in key-group order; rocksdb streams them.
+ */
+#define WEIR_KSTATE_COLLECTION 0x80
+enum { WEIR_KCOLL_MAP = 1, WEIR_KCOLL_LIST };
+
+typedef struct weir__kcoll {
+  weir__kbackend *be;
+  int kind;    /* WEIR_KCOLL_MAP or WEIR_KCOLL_LIST */
+  uint8_t sid; /* WEIR_KSTATE_COLLECTION set */
+  int64_t ns;
+  /* hashmap: kt maps a key to its list, or to the chain of its map's
+   * entries in flat, whose keys are those of the RocksDB layout (the
+   * key's length, the key, the user key).  Removed entries stay as
+   * tombstones until dead outgrows the live ones and the tables are
+   * rebuilt. */
+  weir__ktable kt, flat;
+  uint32_t dead; /* tombstones in flat, or emptied lists in kt */
+  char *val;     /* rocksdb: the value the last get returned */
+} weir__kcoll;
+
+/* sid < WEIR_KSTATE_COLLECTION, unique among the operator's states.
+ * WEIR_OK or WEIR_NOMEM. */
+int weir__kcoll_init(weir__kcoll *c, weir__kbackend *be, int kind, uint8_t sid, int64_t ns,
+                     weir__err *err);
+void weir__kcoll_free(weir__kcoll *c);
+
+/* Map state.  get: *v views the value (valid until the next call on c):
+ * WEIR_OK, WEIR_NOTFOUND, or a store error.  put replaces the value;
+ * remove of a missing user key is no error.  iterate calls fn on each
+ * user key of key (in user-key byte order on rocksdb, in no order on
+ * hashmap); the views are valid while fn runs, and fn must not change c;
+ * a nonzero return of fn stops the iteration and is returned.  clear
+ * removes key's whole map.  Errors: WEIR_NOMEM, the store's
+ * (WEIR_IOERR, WEIR_CORRUPT). */
+int weir__kmap_get(weir__kcoll *c, const uint8_t *key, uint32_t klen, const uint8_t *uk,
+                   uint32_t ukl, const uint8_t **v, size_t *vl, weir__err *err);
+int weir__kmap_put(weir__kcoll *c, const uint8_t *key, uint32_t klen, const uint8_t *uk,
+                   uint32_t ukl, const uint8_t *v, size_t vl, weir__err *err);
+int weir__kmap_remove(weir__kcoll *c, const uint8_t *key, uint32_t klen, const uint8_t *uk,
+                      uint32_t ukl, weir__err *err);
+int weir__kmap_iterate(weir__kcoll *c, const uint8_t *key, uint32_t klen,
+                       int (*fn)(void *arg, const uint8_t *uk, uint32_t ukl, const uint8_t *v,
+                                 size_t vl),
+                       void *arg, weir__err *err);
+int weir__kmap_clear(weir__kcoll *c, const uint8_t *key, uint32_t klen, weir__err *err);
+
+/* List state.  append adds v at the end of key's list; get calls fn on
+ * each element in order (views valid while fn runs; fn must not change
+ * c; a nonzero return stops and is returned), nothing for an empty or
+ * missing list; clear empties it.  Errors as for map state. */
+int weir__klist_append(weir__kcoll *c, const uint8_t *key, uint32_t klen, const uint8_t *v,
+                       uint32_t vl, weir__err *err);
+int weir__klist_get(weir__kcoll *c, const uint8_t *key, uint32_t klen,
+                    int (*fn)(void *arg, const uint8_t *v, uint32_t vl), void *arg, weir__err *err);
+int weir__klist_clear(weir__kcoll *c, const uint8_t *key, uint32_t klen, weir__err *err);
+
+/* The canonical format (above); read_entries as weir__kstate_read_entries
+ * (n is the count read by the caller). */
+int weir__kcoll_write_canonical(weir__kcoll *c, weir__snap_writer *w, weir__err *err);
+int weir__kcoll_read_entries(weir__kcoll *c, weir__snap_reader *r, uint64_t n, weir__err *err);
+/* One RocksDB entry of c's (its key after the prefix, its value) from a
+ * native snapshot, into c's tables (hashmap).  WEIR_CORRUPT when malformed. */
+int weir__kcoll_load(weir__kcoll *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+                     weir__err *err);
+/* The key group of the key in a RocksDB key of c's (after the prefix);
+ * UINT32_MAX when malformed. */
+uint32_t weir__kcoll_kg(const weir__kcoll *c, const uint8_t *k, size_t kl);
 
 /* fsync the directory dir (after a rename or unlink in it). */
 int weir__fsync_dir(const char *dir, weir__err *err);
