@@ -210,27 +210,25 @@ static int heap_map_put(weir__kcoll *c, const uint8_t *fk, size_t fl, uint32_t k
   int oom, made;
   int64_t ke = entry(&c->kt, fk + 4, klen, 1, NULL, &oom);
   int64_t fe = oom ? -1 : entry(&c->flat, fk, fl, 1, &made, &oom);
-  uint8_t *copy = oom ? NULL : weir__malloc(vl ? vl : 1);
-  if (!copy) {
-    /* A new entry stays a tombstone, out of the chain: count it, so that
-     * a rebuild drops it. */
-    if (!oom && made) c->dead++;
-    return weir__err_nomem(err);
-  }
-  if (vl) memcpy(copy, v, vl);
+  if (oom) return weir__err_nomem(err);
   mval *mv = weir__ktable_payload(&c->flat, (uint32_t)fe);
   kmap *m = weir__ktable_payload(&c->kt, (uint32_t)ke);
+  if (made) { /* every entry of flat is in its key's chain, tombstones too */
+    mv->next = m->first;
+    m->first = (uint32_t)fe + 1;
+    c->dead++; /* a tombstone until it has its value */
+  }
+  uint8_t *copy = weir__malloc(vl ? vl : 1);
+  if (!copy) return weir__err_nomem(err);
+  if (vl) memcpy(copy, v, vl);
   weir__free(mv->v);
   mv->v = copy;
   mv->vl = (uint32_t)vl;
-  if (made) { /* new: at the head of the key's chain */
-    mv->next = m->first;
-    m->first = (uint32_t)fe + 1;
-  } else if (!mv->live) { /* a tombstone, still in the chain, comes back */
+  if (!mv->live) {
     c->dead--;
+    m->live++;
+    mv->live = 1;
   }
-  if (!mv->live) m->live++;
-  mv->live = 1;
   return WEIR_OK;
 }
 
