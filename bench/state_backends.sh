@@ -13,8 +13,10 @@
 # with a final checkpoint, then restores from it a run whose source picks
 # random keys at 1 % of KEYS rows per second, with a checkpoint every second,
 # once incremental and once full; it prints the checkpoints' mean duration
-# and mean size from the job's log line.  Needs /usr/bin/time
-# (scripts/bench-setup.sh).
+# and mean size from the job's log line, and the run's peak RSS (a full
+# checkpoint streams the store into its file, so it needs no memory of the
+# state's size).  ONLY_CHECKPOINTS=1 runs only that part.  Needs
+# /usr/bin/time (scripts/bench-setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-100000000} keys=${2:-10000000}
@@ -54,6 +56,7 @@ run() { # BACKEND NAME EVENTS: run $tmp/q.sql, print a row
     "$((rss / 1024))" "$ratio"
 }
 
+if [[ -z "${ONLY_CHECKPOINTS:-}" ]]; then
 echo "State backends, parallelism 2 ($(date -u +%F), $(nproc) CPUs; rocksdb with the default 256 MB managed memory)"
 printf "| %-22s | %-7s | %7s | %7s | %12s | %8s | %6s |\n" query backend "wall s" "CPU s" "events/CPU-s" "RSS MB" ratio
 printf "| %-22s | %-7s | %7s | %7s | %12s | %8s | %6s |\n" --- --- ---: ---: ---: ---: ---:
@@ -64,6 +67,7 @@ for b in hashmap rocksdb; do run $b "q7 window aggregate" "$events"; done
 rows=$((keys * 2))
 updating "$rows" > "$tmp/q.sql"
 for b in hashmap rocksdb; do run $b "GROUP BY $((keys / 1000000)) M keys" "$rows"; done
+fi
 
 # Full against incremental checkpoints at ~1 GB of state.  The second run
 # is the same job (its name, so its shared storage; its operators), over
@@ -71,8 +75,8 @@ for b in hashmap rocksdb; do run $b "GROUP BY $((keys / 1000000)) M keys" "$rows
 # from the first run's last checkpoint.
 echo
 echo "rocksdb checkpoints every 1 s, $keys keys loaded, then 1 % of them changed per second"
-printf "| %-11s | %11s | %8s | %9s |\n" checkpoints count "mean ms" "mean MB"
-printf "| %-11s | %11s | %8s | %9s |\n" --- ---: ---: ---:
+printf "| %-11s | %11s | %8s | %9s | %8s |\n" checkpoints count "mean ms" "mean MB" "RSS MB"
+printf "| %-11s | %11s | %8s | %9s | %8s |\n" --- ---: ---: ---: ---:
 for inc in true false; do
   rm -rf "$tmp/state"
   cat > "$tmp/load.sql" <<SQL
@@ -100,8 +104,11 @@ CREATE TABLE sink2 (k BIGINT, n BIGINT, total BIGINT, PRIMARY KEY (k) NOT ENFORC
   WITH ('connector' = 'blackhole');
 INSERT INTO sink2 SELECT k, COUNT(*), SUM(v) FROM g2 GROUP BY k;
 SQL
-  build-bench/weir "$tmp/state" -f "$tmp/change.sql" >/dev/null 2>"$tmp/err"
+  /usr/bin/time -f "%M" -o "$tmp/time" build-bench/weir "$tmp/state" -f "$tmp/change.sql" \
+    >/dev/null 2>"$tmp/err"
+  rss=$(($(cat "$tmp/time") / 1024))
   read -r n ms mb < <(sed -n 's/.* \([0-9]*\) checkpoints, mean \([0-9]*\) ms.*mean size \([0-9.]*\) MB.*/\1 \2 \3/p' \
     "$tmp/err" | head -1; echo "0 - -")
-  printf "| %-11s | %11s | %8s | %9s |\n" "$([[ $inc == true ]] && echo incremental || echo full)" "$n" "$ms" "$mb"
+  printf "| %-11s | %11s | %8s | %9s | %8s |\n" "$([[ $inc == true ]] && echo incremental || echo full)" \
+    "$n" "$ms" "$mb" "$rss"
 done

@@ -259,6 +259,19 @@ int weir__kv_open(weir__kv **out, const char *dir, const weir__kv_opts *o, int m
   return WEIR_OK;
 }
 
+int weir__kv_compact(weir__kv *kv, weir__err *err) {
+  int rc = weir__kv_write(kv, err);
+  if (rc) return rc;
+  char *e = NULL;
+  rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+  rocksdb_flushoptions_set_wait(fo, 1);
+  rocksdb_flush(kv->db, fo, &e);
+  rocksdb_flushoptions_destroy(fo);
+  if (e) return kv_error(err, e, "flush failed", kv->dir);
+  rocksdb_compact_range(kv->db, NULL, 0, NULL, 0);
+  return WEIR_OK;
+}
+
 void weir__kv_close(weir__kv *kv, int remove_dir) {
   if (!kv) return;
   char *dir = remove_dir ? weir__strdup(kv->dir) : NULL;

@@ -147,6 +147,9 @@ enum { WEIR_KV_FRESH = 1, WEIR_KV_EXISTING, WEIR_KV_READ_ONLY };
 int weir__kv_open(weir__kv **kv, const char *dir, const weir__kv_opts *o, int mode, weir__err *err);
 /* Close; remove_dir: delete its directory too. */
 void weir__kv_close(weir__kv *kv, int remove_dir);
+/* Write the batch, flush the memtables and compact the whole store (the
+ * TTL filter runs over every value).  WEIR_OK or the store's error. */
+int weir__kv_compact(weir__kv *kv, weir__err *err);
 const char *weir__kv_dir(const weir__kv *kv);
 /* The value of key k (free it with weir__kv_free_value): WEIR_OK,
  * WEIR_NOTFOUND, or an error. */
