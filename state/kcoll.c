@@ -156,11 +156,9 @@ static int maybe_rebuild(weir__kcoll *c, weir__err *err) {
   weir__ktable *big = c->kind == WEIR_KCOLL_MAP ? &c->flat : &c->kt;
   if (c->dead < REBUILD_MIN || (size_t)c->dead * 2 < big->n) return WEIR_OK;
   weir__ktable kt, flat;
+  memset(&flat, 0, sizeof flat); /* freeing a zeroed table is a no-op */
   int oom = weir__ktable_init(&kt, c->kt.payload_size) != 0;
-  if (!oom && c->kind == WEIR_KCOLL_MAP && weir__ktable_init(&flat, sizeof(mval))) {
-    weir__ktable_free(&kt);
-    oom = 1;
-  }
+  if (!oom && c->kind == WEIR_KCOLL_MAP) oom = weir__ktable_init(&flat, sizeof(mval)) != 0;
   for (uint32_t e = 0; !oom && e < c->kt.n; e++) {
     uint32_t klen;
     const uint8_t *key = weir__ktable_key(&c->kt, e, &klen);
@@ -190,7 +188,7 @@ static int maybe_rebuild(weir__kcoll *c, weir__err *err) {
   }
   if (oom) { /* the old tables stand; the values were only copied */
     weir__ktable_free(&kt);
-    if (c->kind == WEIR_KCOLL_MAP) weir__ktable_free(&flat);
+    weir__ktable_free(&flat);
     return weir__err_nomem(err);
   }
   weir__ktable_free(&c->kt);
