@@ -1,5 +1,5 @@
 /*
- * testutil.h -- what the unit tests of jobs, checkpoints and sinks share:
+ * testutil.h -- what the unit tests of jobs, checkpoints, sinks and state share:
  * a temporary directory per test binary, running SQL that must succeed,
  * interrupting a statement from another thread, and reading a SQLite
  * table back as text.  Included by one test file per binary (its

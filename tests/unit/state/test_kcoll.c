@@ -18,12 +18,11 @@
 
 #include <cmocka.h>
 
+#include "../testutil.h"
 #include "state/state.h"
 
 enum { NK = 64, NU = 24, MAXPAR = 128, MAXL = 40, VMAX = 24 };
 enum { SID_MAP = 1, SID_LIST = 2 };
-
-static char dir[256];
 
 /* ---- the model -------------------------------------------------------------------------- */
 
@@ -64,8 +63,8 @@ static void open_side(side *s, int rocks, const char *name, int kg_lo, int kg_hi
   weir__err_clear(&err);
   weir__kv *kv = NULL;
   if (rocks) {
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", tu_dir, name);
     weir__kv_opts o = {2u << 20, 1u << 20, 0, 0};
     assert_int_equal(weir__kv_open(&kv, p, &o, WEIR_KV_FRESH, &err), WEIR_OK);
   }
@@ -278,8 +277,8 @@ static void test_tombstones_are_rebuilt(void **state) {
 /* ---- snapshots ----------------------------------------------------------------------------- */
 
 static void write_file(side *s, const char *name) {
-  char p[512];
-  snprintf(p, sizeof p, "%s/%s", dir, name);
+  char p[1024];
+  snprintf(p, sizeof p, "%s/%s", tu_dir, name);
   weir__snap_writer w;
   weir__err err;
   weir__err_clear(&err);
@@ -290,8 +289,8 @@ static void write_file(side *s, const char *name) {
 }
 
 static void read_file(side *s, const char *name) {
-  char p[512];
-  snprintf(p, sizeof p, "%s/%s", dir, name);
+  char p[1024];
+  snprintf(p, sizeof p, "%s/%s", tu_dir, name);
   weir__snap_reader r;
   weir__err err;
   weir__err_clear(&err);
@@ -363,8 +362,8 @@ static void test_native_store_imports_into_hashmap(void **state) {
 
 static void test_damaged_list_is_reported(void **state) {
   (void)state;
-  char p[512];
-  snprintf(p, sizeof p, "%s/bad.state", dir);
+  char p[1024];
+  snprintf(p, sizeof p, "%s/bad.state", tu_dir);
   weir__err err;
   weir__err_clear(&err);
   weir__snap_writer w;
@@ -401,15 +400,7 @@ static void test_damaged_list_is_reported(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  const char *base = getenv("WEIR_TEST_TMP");
-  snprintf(dir, sizeof dir, "%s/kcoll-%d", base ? base : "/tmp", (int)getpid());
-  weir__remove_tree(dir);
-  return mkdir(dir, 0755);
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return weir__remove_tree(dir);
+  return tu_setup_dir("kcoll");
 }
 
 int main(void) {
@@ -421,5 +412,5 @@ int main(void) {
       cmocka_unit_test(test_native_store_imports_into_hashmap),
       cmocka_unit_test(test_damaged_list_is_reported),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, tu_teardown_dir);
 }

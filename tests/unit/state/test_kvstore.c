@@ -16,13 +16,12 @@
 
 #include <cmocka.h>
 
+#include "../testutil.h"
 #include "state/state.h"
 
-static char dir[256];
-
 static weir__kv *open_store(const char *name, int64_t ttl_ms) {
-  char p[512];
-  snprintf(p, sizeof p, "%s/%s", dir, name);
+  char p[1024];
+  snprintf(p, sizeof p, "%s/%s", tu_dir, name);
   weir__kv_opts o = {2u << 20, 1u << 20, ttl_ms, 0};
   weir__kv *kv = NULL;
   weir__err err;
@@ -127,15 +126,7 @@ static void test_list_merge_concatenates(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  const char *base = getenv("WEIR_TEST_TMP");
-  snprintf(dir, sizeof dir, "%s/kvstore-%d", base ? base : "/tmp", (int)getpid());
-  weir__remove_tree(dir);
-  return mkdir(dir, 0755);
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return weir__remove_tree(dir);
+  return tu_setup_dir("kvstore");
 }
 
 int main(void) {
@@ -144,5 +135,5 @@ int main(void) {
       cmocka_unit_test(test_without_ttl_nothing_is_dropped),
       cmocka_unit_test(test_list_merge_concatenates),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, tu_teardown_dir);
 }

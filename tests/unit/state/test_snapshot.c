@@ -18,11 +18,10 @@
 
 #include <cmocka.h>
 
+#include "../testutil.h"
 #include "state/state.h"
 
-static char dir[256];
-
-static void path_of(char *buf, size_t n, const char *name) { snprintf(buf, n, "%s/%s", dir, name); }
+static void path_of(char *buf, size_t n, const char *name) { snprintf(buf, n, "%s/%s", tu_dir, name); }
 
 static int exists(const char *p) {
   struct stat st;
@@ -43,7 +42,7 @@ static void write_sample(const char *path) {
 
 static void test_round_trip(void **state) {
   (void)state;
-  char p[512], tmp[520];
+  char p[1024], tmp[1040];
   path_of(p, sizeof p, "a.state");
   write_sample(p);
   snprintf(tmp, sizeof tmp, "%s.tmp", p);
@@ -73,7 +72,7 @@ static void test_round_trip(void **state) {
 
 /* Damage byte `at` (negative: from the end) or cut the file to `len`. */
 static int load_damaged(long at, long len) {
-  char p[512];
+  char p[1024];
   path_of(p, sizeof p, "b.state");
   write_sample(p);
   FILE *f = fopen(p, "r+b");
@@ -107,7 +106,7 @@ static void test_damaged_files_are_rejected(void **state) {
   assert_int_equal(load_damaged(-1, 5000), WEIR_CORRUPT);  /* truncated */
   assert_int_equal(load_damaged(-1, 3), WEIR_CORRUPT);     /* shorter than a header */
   assert_int_equal(load_damaged(-1, 0), WEIR_CORRUPT);     /* empty */
-  char p[512];
+  char p[1024];
   path_of(p, sizeof p, "missing.state");
   weir__snap_reader r;
   weir__err err;
@@ -118,7 +117,7 @@ static void test_damaged_files_are_rejected(void **state) {
 
 static void test_failing_disk_leaves_nothing(void **state) {
   (void)state;
-  char p[512], tmp[520];
+  char p[1024], tmp[1040];
   path_of(p, sizeof p, "c.state");
   snprintf(tmp, sizeof tmp, "%s.tmp", p);
   setenv("WEIR_FAIL_WRITE_AFTER", "1", 1);
@@ -137,7 +136,7 @@ static void test_failing_disk_leaves_nothing(void **state) {
 
 static void test_abort_leaves_nothing(void **state) {
   (void)state;
-  char p[512], tmp[520];
+  char p[1024], tmp[1040];
   path_of(p, sizeof p, "d.state");
   snprintf(tmp, sizeof tmp, "%s.tmp", p);
   weir__snap_writer w;
@@ -186,7 +185,7 @@ static int same_files(const char *a, const char *b) {
 
 static void test_spilled_writer_is_bounded_and_equal(void **state) {
   (void)state;
-  char mem[512], spilled[512], spill[512];
+  char mem[1024], spilled[1024], spill[1024];
   path_of(mem, sizeof mem, "mem.state");
   path_of(spilled, sizeof spilled, "spilled.state");
   path_of(spill, sizeof spill, "spilled.spill");
@@ -234,13 +233,13 @@ static void test_spilled_writer_is_bounded_and_equal(void **state) {
 static void test_spill_across_file_systems(void **state) {
   (void)state;
   struct stat a, b;
-  if (stat("/dev/shm", &b) || stat(dir, &a) || a.st_dev == b.st_dev) skip();
-  char mem[512], spill[256], spilled[512];
+  if (stat("/dev/shm", &b) || stat(tu_dir, &a) || a.st_dev == b.st_dev) skip();
+  char mem[1024], spill[256], spilled[1024];
   path_of(mem, sizeof mem, "mem2.state");
   snprintf(spill, sizeof spill, "/dev/shm/weir-test-spill-%d", (int)getpid());
   path_of(spilled, sizeof spilled, "far.state");
   write_big(mem, NULL, NULL);
-  write_big("far.state", spill, dir);
+  write_big("far.state", spill, tu_dir);
   assert_true(same_files(mem, spilled));
   unlink(mem);
   unlink(spilled);
@@ -248,7 +247,7 @@ static void test_spill_across_file_systems(void **state) {
 
 static void test_spilled_failing_disk_leaves_nothing(void **state) {
   (void)state;
-  char p[512], tmp[520], spill[512];
+  char p[1024], tmp[1040], spill[1024];
   path_of(p, sizeof p, "e.state");
   path_of(spill, sizeof spill, "e.spill");
   snprintf(tmp, sizeof tmp, "%s.tmp", p);
@@ -285,15 +284,7 @@ static void test_spilled_failing_disk_leaves_nothing(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  const char *base = getenv("WEIR_TEST_TMP");
-  snprintf(dir, sizeof dir, "%s/snapshot-%d", base ? base : "/tmp", (int)getpid());
-  weir__remove_tree(dir);
-  return mkdir(dir, 0755);
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return weir__remove_tree(dir);
+  return tu_setup_dir("snapshot");
 }
 
 int main(void) {
@@ -306,5 +297,5 @@ int main(void) {
       cmocka_unit_test(test_spill_across_file_systems),
       cmocka_unit_test(test_spilled_failing_disk_leaves_nothing),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, tu_teardown_dir);
 }
