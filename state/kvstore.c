@@ -76,11 +76,7 @@ static _Atomic long kv_writes;
  * and every later one fail as a full disk would; with
  * WEIR_FAIL_KV_WRITE_COUNT = K only K of them (a transient fault). */
 static int kv_injected_failure(void) {
-  const char *v = getenv("WEIR_FAIL_KV_WRITE_AFTER"), *c = getenv("WEIR_FAIL_KV_WRITE_COUNT");
-  long n = v ? atol(v) : 0, count = c ? atol(c) : 0;
-  if (n <= 0) return 0;
-  long k = atomic_fetch_add(&kv_writes, 1) + 1;
-  return k >= n && (count <= 0 || k < n + count);
+  return weir__fault_injected("WEIR_FAIL_KV_WRITE_AFTER", "WEIR_FAIL_KV_WRITE_COUNT", &kv_writes);
 }
 
 void weir__kv_reset_fault_injection(void) { atomic_store(&kv_writes, 0); }
@@ -389,48 +385,12 @@ static int ends_with(const char *s, const char *suffix) {
   return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Copy file from into to (created), fsynced.  0 or -1 (errno). */
-static int copy_file(const char *from, const char *to) {
-  int in = open(from, O_RDONLY | O_CLOEXEC);
-  if (in < 0) return -1;
-  int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (out < 0) {
-    int e = errno;
-    close(in);
-    errno = e;
-    return -1;
-  }
-  char buf[1 << 16];
-  ssize_t k;
-  int rc = 0;
-  while ((k = read(in, buf, sizeof buf)) > 0) {
-    for (ssize_t off = 0; off < k;) {
-      ssize_t w = write(out, buf + off, (size_t)(k - off));
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        rc = -1;
-        break;
-      }
-      off += w;
-    }
-    if (rc) break;
-  }
-  if (k < 0) rc = -1;
-  int e = errno;
-  if (!rc && fsync(out) != 0) rc = -1, e = errno;
-  close(in);
-  close(out);
-  if (rc) unlink(to);
-  errno = e;
-  return rc;
-}
-
 /* A hard link from -> to, or a copy when they are on different file
  * systems.  0 or -1 (errno). */
 static int link_or_copy(const char *from, const char *to) {
   if (link(from, to) == 0) return 0;
   if (errno != EXDEV && errno != EPERM && errno != EMLINK) return -1;
-  return copy_file(from, to);
+  return weir__copy_file(from, to);
 }
 
 static const char *map_find(const weir__kv *kv, const char *local) {

@@ -4,8 +4,9 @@
  * format is in state.h).  Checkpoints, savepoints and their metadata are
  * made of these files.
  *
- * Entry points: weir__snap_open/_put/_commit/_abort, weir__snap_load/_get/
- * _close, weir__fsync_dir, weir__remove_tree.
+ * Entry points: weir__snap_open/_put/_spill/_commit_at/_abort,
+ * weir__snap_load/_get/_close, weir__fault_injected, weir__copy_file,
+ * weir__fsync_dir, weir__remove_tree.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -28,15 +29,17 @@ static const char MAGIC[8] = {'W', 'E', 'I', 'R', 'S', 'N', 'P', '1'};
 
 static _Atomic long writes_done;
 
-/* Does this write fail by WEIR_FAIL_WRITE_AFTER (and, if set,
- * WEIR_FAIL_WRITE_COUNT: only that many from there, a transient fault)?
- * Read on every call, so a test can set them between jobs. */
-static int injected_failure(void) {
-  const char *v = getenv("WEIR_FAIL_WRITE_AFTER"), *c = getenv("WEIR_FAIL_WRITE_COUNT");
+int weir__fault_injected(const char *after_var, const char *count_var, _Atomic long *done) {
+  const char *v = getenv(after_var), *c = getenv(count_var);
   long n = v ? atol(v) : 0, count = c ? atol(c) : 0;
   if (n <= 0) return 0;
-  long k = atomic_fetch_add(&writes_done, 1) + 1;
+  long k = atomic_fetch_add(done, 1) + 1;
   return k >= n && (count <= 0 || k < n + count);
+}
+
+/* Does this write fail by WEIR_FAIL_WRITE_AFTER / _COUNT? */
+static int injected_failure(void) {
+  return weir__fault_injected("WEIR_FAIL_WRITE_AFTER", "WEIR_FAIL_WRITE_COUNT", &writes_done);
 }
 
 void weir__snap_reset_fault_injection(void) { atomic_store(&writes_done, 0); }
@@ -149,28 +152,6 @@ static char *dir_of(const char *path) {
   return slash ? weir__strndup(path, (size_t)(slash - path ? slash - path : 1)) : weir__strdup(".");
 }
 
-/* Copy the file from to the new file to (on another file system). */
-static int copy_file(const char *from, const char *to, weir__err *err) {
-  int in = open(from, O_RDONLY | O_CLOEXEC);
-  if (in < 0) return io_error(from, "cannot open", err);
-  int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  uint8_t *buf = weir__malloc(SPILL_BLOCK);
-  const char *what = out < 0 ? "cannot create" : !buf ? "out of memory" : NULL, *who = to;
-  while (!what) {
-    ssize_t k = read(in, buf, SPILL_BLOCK);
-    if (k < 0 && errno == EINTR) continue;
-    if (k < 0) what = "cannot read", who = from;
-    if (k <= 0) break;
-    if (write_all(out, buf, (size_t)k)) what = "cannot write";
-  }
-  if (!what && fsync(out)) what = "cannot fsync";
-  int rc = what ? io_error(who, what, err) : WEIR_OK;
-  if (out >= 0) close(out);
-  close(in);
-  weir__free(buf);
-  return rc;
-}
-
 /* Finish the spill file (the buffered bytes and the checksum, fsync) and
  * put it at tmp's place: a rename, or a copy across file systems. */
 static int finish_spill(weir__snap_writer *w, const char *tmp, weir__err *err) {
@@ -182,8 +163,9 @@ static int finish_spill(weir__snap_writer *w, const char *tmp, weir__err *err) {
     return io_error(w->spill, "cannot write", err);
   if (fsync(w->fd)) return io_error(w->spill, "cannot fsync", err);
   if (rename(w->spill, tmp) == 0) return WEIR_OK;
-  if (errno != EXDEV) return io_error(tmp, "cannot move the spilled snapshot into place", err);
-  return copy_file(w->spill, tmp, err);
+  if (errno != EXDEV || weir__copy_file(w->spill, tmp))
+    return io_error(tmp, "cannot move the spilled snapshot into place", err);
+  return WEIR_OK;
 }
 
 int weir__snap_commit_at(weir__snap_writer *w, const char *dir, weir__err *err) {
@@ -370,7 +352,42 @@ void weir__snap_close(weir__snap_reader *r) {
   memset(r, 0, sizeof *r);
 }
 
-/* ---- directories ------------------------------------------------------------------------ */
+/* ---- files and directories ------------------------------------------------------------------------ */
+
+int weir__copy_file(const char *from, const char *to) {
+  int in = open(from, O_RDONLY | O_CLOEXEC);
+  if (in < 0) return -1;
+  int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) {
+    int e = errno;
+    close(in);
+    errno = e;
+    return -1;
+  }
+  char buf[1 << 16];
+  ssize_t k;
+  int rc = 0;
+  while ((k = read(in, buf, sizeof buf)) > 0) {
+    for (ssize_t off = 0; off < k;) {
+      ssize_t w = write(out, buf + off, (size_t)(k - off));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        rc = -1;
+        break;
+      }
+      off += w;
+    }
+    if (rc) break;
+  }
+  if (k < 0) rc = -1;
+  int e = errno;
+  if (!rc && fsync(out) != 0) rc = -1, e = errno;
+  close(in);
+  close(out);
+  if (rc) unlink(to);
+  errno = e;
+  return rc;
+}
 
 int weir__fsync_dir(const char *dir, weir__err *err) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -72,6 +72,12 @@ size_t weir__ktable_memory(const weir__ktable *kt);
  * fault).  weir__snap_reset_fault_injection restarts the count.
  */
 void weir__snap_reset_fault_injection(void);
+/* Fault injection's rule, for snapshot writes and RocksDB batch writes
+ * alike: with the environment variable after_var = N > 0, the N-th call
+ * (counted in *done) and every later one say "fail"; with count_var = K
+ * only K of them (a transient fault).  Read on every call, so a test can
+ * set them between jobs. */
+int weir__fault_injected(const char *after_var, const char *count_var, _Atomic long *done);
 typedef struct weir__snap_writer {
   char *path;
   uint8_t *mem; /* the file's bytes so far (after the spilled ones) */
@@ -429,6 +435,9 @@ int weir__kcoll_load(weir__kcoll *c, const uint8_t *k, size_t kl, const uint8_t 
  * UINT32_MAX when malformed. */
 uint32_t weir__kcoll_kg(const weir__kcoll *c, const uint8_t *k, size_t kl);
 
+/* Copy file from into to (created, or truncated), fsynced; on failure
+ * to is removed.  0 or -1 (errno). */
+int weir__copy_file(const char *from, const char *to);
 /* fsync the directory dir (after a rename or unlink in it). */
 int weir__fsync_dir(const char *dir, weir__err *err);
 /* Remove dir and everything below it; missing is fine.  0 or -1 (errno). */
