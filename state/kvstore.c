@@ -185,8 +185,8 @@ int weir__kv_open(weir__kv **out, const char *dir, const weir__kv_opts *o, int m
   }
   random_id(kv->id);
   if (mode == WEIR_KV_FRESH && weir__remove_tree(dir) != 0)
-    return kv_free(kv), weir__err_set(err, WEIR_IOERR, -1, "cannot clear '%s': %s", dir,
-                                      strerror(errno));
+    return kv_free(kv),
+           weir__err_set(err, WEIR_IOERR, -1, "cannot clear '%s': %s", dir, strerror(errno));
   kv->opts = rocksdb_options_create();
   kv->topts = rocksdb_block_based_options_create();
   kv->ropts = rocksdb_readoptions_create();
@@ -205,8 +205,8 @@ int weir__kv_open(weir__kv **out, const char *dir, const weir__kv_opts *o, int m
   rocksdb_block_based_options_set_cache_index_and_filter_blocks_with_high_priority(kv->topts, 1);
   rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(kv->topts, 1);
   rocksdb_block_based_options_set_pin_top_level_index_and_filter(kv->topts, 1);
-  rocksdb_block_based_options_set_index_type(kv->topts,
-                                             rocksdb_block_based_table_index_type_two_level_index_search);
+  rocksdb_block_based_options_set_index_type(
+      kv->topts, rocksdb_block_based_table_index_type_two_level_index_search);
   rocksdb_block_based_options_set_partition_filters(kv->topts, 1);
   rocksdb_block_based_options_set_metadata_block_size(kv->topts, 4096);
   kv->filter = rocksdb_filterpolicy_create_bloom_full(10);
@@ -236,8 +236,8 @@ int weir__kv_open(weir__kv **out, const char *dir, const weir__kv_opts *o, int m
   if (o->ttl_ms > 0) {
     kv->ttl_ms = o->ttl_ms;
     kv->ttl_offset = o->ttl_offset;
-    kv->ttl_filter = rocksdb_compactionfilter_create(kv, ttl_filter_destroy, ttl_filter,
-                                                     ttl_filter_name);
+    kv->ttl_filter =
+        rocksdb_compactionfilter_create(kv, ttl_filter_destroy, ttl_filter, ttl_filter_name);
     rocksdb_options_set_compaction_filter(kv->opts, kv->ttl_filter);
   }
   char *e = NULL;
@@ -422,7 +422,8 @@ static void map_prune(weir__kv *kv, const weir__kv_manifest *m) {
   int n = 0;
   for (int i = 0; i < kv->nmap; i++) {
     int live = 0;
-    for (int j = 0; j < m->nsst && !live; j++) live = strcmp(m->sst[j].local, kv->map[i].local) == 0;
+    for (int j = 0; j < m->nsst && !live; j++)
+      live = strcmp(m->sst[j].local, kv->map[i].local) == 0;
     if (live) {
       kv->map[n++] = kv->map[i];
     } else {
@@ -533,8 +534,8 @@ int weir__kv_snapshot(weir__kv *kv, const char *shared_dir, const char *prefix,
         snprintf(fresh, sizeof fresh, "%s-%s-%s", prefix, kv->id, name);
         snprintf(path, sizeof path, "%s/%s", shared_dir, fresh);
         if (link_or_copy(from, path) != 0 && errno != EEXIST) {
-          rc = weir__err_set(err, WEIR_IOERR, -1, "cannot store '%s' in '%s': %s", name,
-                             shared_dir, strerror(errno));
+          rc = weir__err_set(err, WEIR_IOERR, -1, "cannot store '%s' in '%s': %s", name, shared_dir,
+                             strerror(errno));
           break;
         }
         if (map_add(kv, name, fresh)) {
@@ -580,7 +581,8 @@ int weir__kv_manifest_write(weir__snap_writer *w, const weir__kv_manifest *m, we
   int rc = weir__snap_put_u64(w, (uint64_t)m->nsst, err);
   for (int i = 0; !rc && i < m->nsst; i++) {
     rc = weir__snap_put_bytes(w, m->sst[i].local, (uint32_t)strlen(m->sst[i].local), err);
-    if (!rc) rc = weir__snap_put_bytes(w, m->sst[i].shared, (uint32_t)strlen(m->sst[i].shared), err);
+    if (!rc)
+      rc = weir__snap_put_bytes(w, m->sst[i].shared, (uint32_t)strlen(m->sst[i].shared), err);
     if (!rc) rc = weir__snap_put_u64(w, m->sst[i].size, err);
   }
   if (!rc) rc = weir__snap_put_u64(w, (uint64_t)m->nfile, err);
@@ -602,27 +604,30 @@ int weir__kv_manifest_read(weir__snap_reader *r, weir__kv_manifest *m, weir__err
   memset(m, 0, sizeof *m);
   uint64_t n;
   int rc = weir__snap_get_u64(r, &n, err);
-  if (!rc && n > (1u << 20)) rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': implausible file list", r->path);
+  if (!rc && n > (1u << 20))
+    rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': implausible file list", r->path);
   if (!rc && n && !(m->sst = weir__calloc(n, sizeof *m->sst))) rc = weir__err_nomem(err);
   for (uint64_t i = 0; !rc && i < n; i++) {
     const uint8_t *a, *b;
     uint32_t al, bl;
     weir__kv_sst *s = &m->sst[i];
-    if ((rc = weir__snap_get_bytes(r, &a, &al, err)) || (rc = weir__snap_get_bytes(r, &b, &bl, err)) ||
-        (rc = weir__snap_get_u64(r, &s->size, err)))
+    if ((rc = weir__snap_get_bytes(r, &a, &al, err)) ||
+        (rc = weir__snap_get_bytes(r, &b, &bl, err)) || (rc = weir__snap_get_u64(r, &s->size, err)))
       break;
     m->nsst++;
     if (!(s->local = safe_name(a, al)) || !(s->shared = safe_name(b, bl)))
       rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': bad file name in the file list", r->path);
   }
   if (!rc) rc = weir__snap_get_u64(r, &n, err);
-  if (!rc && n > 1024) rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': implausible file list", r->path);
+  if (!rc && n > 1024)
+    rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': implausible file list", r->path);
   if (!rc && n && !(m->file = weir__calloc(n, sizeof *m->file))) rc = weir__err_nomem(err);
   for (uint64_t i = 0; !rc && i < n; i++) {
     const uint8_t *a, *b;
     uint32_t al, bl;
     weir__kv_file *f = &m->file[i];
-    if ((rc = weir__snap_get_bytes(r, &a, &al, err)) || (rc = weir__snap_get_bytes(r, &b, &bl, err)))
+    if ((rc = weir__snap_get_bytes(r, &a, &al, err)) ||
+        (rc = weir__snap_get_bytes(r, &b, &bl, err)))
       break;
     m->nfile++;
     if (!(f->name = safe_name(a, al))) {

@@ -352,7 +352,8 @@ void weir__snap_close(weir__snap_reader *r) {
   memset(r, 0, sizeof *r);
 }
 
-/* ---- files and directories ------------------------------------------------------------------------ */
+/* ---- files and directories
+ * ------------------------------------------------------------------------ */
 
 int weir__copy_file(const char *from, const char *to) {
   int in = open(from, O_RDONLY | O_CLOEXEC);
