@@ -30,6 +30,13 @@ typedef struct klist { /* a key's list in kt */
 
 enum { REBUILD_MIN = 1024 }; /* tombstones before the tables are rebuilt */
 
+/* Does a key's entry in kt hold a list or map that is not empty? */
+static int list_nonempty(const void *p) { return ((const klist *)p)->len != 0; }
+static int map_nonempty(const void *p) { return ((const kmap *)p)->live != 0; }
+static int (*nonempty(const weir__kcoll *c))(const void *) {
+  return c->kind == WEIR_KCOLL_LIST ? list_nonempty : map_nonempty;
+}
+
 static int corrupt(const char *what, weir__err *err) {
   return weir__err_set(err, WEIR_CORRUPT, -1, "map or list state: %s", what);
 }
@@ -163,7 +170,7 @@ static int maybe_rebuild(weir__kcoll *c, weir__err *err) {
     uint32_t klen;
     const uint8_t *key = weir__ktable_key(&c->kt, e, &klen);
     void *p = weir__ktable_payload(&c->kt, e);
-    if (c->kind == WEIR_KCOLL_LIST ? ((klist *)p)->len == 0 : ((kmap *)p)->live == 0) continue;
+    if (!nonempty(c)(p)) continue;
     int64_t ne = entry(&kt, key, klen, 1, NULL, &oom);
     if (oom) break;
     if (c->kind == WEIR_KCOLL_LIST) {
@@ -449,16 +456,6 @@ static int put_u8(weir__snap_writer *w, uint8_t b, weir__err *err) {
   return weir__snap_put(w, &b, 1, err);
 }
 
-typedef struct kg_entry {
-  uint32_t kg, e;
-} kg_entry;
-
-static int by_kg(const void *a, const void *b) {
-  const kg_entry *x = a, *y = b;
-  if (x->kg != y->kg) return x->kg < y->kg ? -1 : 1;
-  return x->e < y->e ? -1 : x->e > y->e;
-}
-
 /* One key's entry from the tables. */
 static int write_heap_entry(weir__kcoll *c, uint32_t kg, uint32_t e, weir__snap_writer *w,
                             weir__err *err) {
@@ -486,73 +483,61 @@ static int write_heap_entry(weir__kcoll *c, uint32_t kg, uint32_t e, weir__snap_
 }
 
 static int write_heap(weir__kcoll *c, weir__snap_writer *w, weir__err *err) {
-  kg_entry *order = weir__malloc(sizeof(kg_entry) * (c->kt.n ? c->kt.n : 1));
+  uint32_t n;
+  weir__kg_entry *order = weir__kbackend_order(c->be, &c->kt, nonempty(c), &n);
   if (!order) return weir__err_nomem(err);
-  uint32_t n = 0;
-  for (uint32_t e = 0; e < c->kt.n; e++) {
-    void *p = weir__ktable_payload(&c->kt, e);
-    if (c->kind == WEIR_KCOLL_LIST ? ((klist *)p)->len == 0 : ((kmap *)p)->live == 0) continue;
-    uint32_t klen;
-    const uint8_t *key = weir__ktable_key(&c->kt, e, &klen);
-    order[n++] = (kg_entry){weir__kbackend_kg(c->be, weir__hash64(key, klen)), e};
-  }
-  qsort(order, n, sizeof *order, by_kg);
   int rc = WEIR_OK;
   for (uint32_t i = 0; !rc && i < n; i++) rc = write_heap_entry(c, order[i].kg, order[i].e, w, err);
   weir__free(order);
   return rc;
 }
 
-/* Key group kg's entries from the store, in key order: a map's records
- * of one key are adjacent, so a key's entry is closed when the next key
- * (or the end) comes. */
-static int write_store_group(weir__kcoll *c, uint32_t kg, weir__snap_writer *w, weir__err *err) {
-  uint8_t lo[WEIR_KSTATE_PREFIX], hi[WEIR_KSTATE_PREFIX];
-  weir__kkey_prefix(lo, kg, c->sid, c->ns);
-  memcpy(hi, lo, sizeof lo);
-  weir__kkey_successor(hi, sizeof hi);
-  weir__kv_iter *it = weir__kv_iter_new(c->be->kv, lo, sizeof lo, hi, sizeof hi);
-  if (!it) return weir__err_nomem(err);
-  int rc = WEIR_OK, map = c->kind == WEIR_KCOLL_MAP, open = 0;
-  uint8_t *cur = NULL; /* the open key (its length and bytes) */
-  size_t curl = 0;
-  for (; !rc && weir__kv_iter_valid(it); weir__kv_iter_next(it)) {
-    size_t kl, vl;
-    const uint8_t *k = weir__kv_iter_key(it, &kl), *v = weir__kv_iter_value(it, &vl);
-    k += WEIR_KSTATE_PREFIX;
-    kl -= WEIR_KSTATE_PREFIX;
-    if (!map) {
-      rc = weir__snap_put_u64(w, kg, err);
-      if (!rc) rc = weir__snap_put_bytes(w, k, (uint32_t)kl, err);
-      if (!rc) rc = weir__snap_put_bytes(w, v, (uint32_t)vl, err);
-      continue;
-    }
-    if (weir__kcoll_kg(c, k, kl) != kg) {
-      rc = corrupt("a malformed map entry in the store", err);
-      break;
-    }
-    size_t keyl = 4 + (size_t)get_be32(k);
-    if (!open || keyl != curl || memcmp(cur, k, keyl)) {
-      if (open && (rc = put_u8(w, 0, err))) break;
-      weir__free(cur);
-      if (!(cur = weir__malloc(keyl))) {
-        rc = weir__err_nomem(err);
-        break;
-      }
-      memcpy(cur, k, keyl);
-      curl = keyl;
-      open = 1;
-      rc = weir__snap_put_u64(w, kg, err);
-      if (!rc) rc = weir__snap_put_bytes(w, k + 4, (uint32_t)(keyl - 4), err);
-    }
-    if (!rc) rc = put_u8(w, 1, err);
-    if (!rc) rc = weir__snap_put_bytes(w, k + keyl, (uint32_t)(kl - keyl), err);
-    if (!rc) rc = weir__snap_put_bytes(w, v, (uint32_t)vl, err);
+/* Writing the store's entries of one key group, in key order: a map's
+ * records of one key are adjacent, so a key's entry is closed when the
+ * next key (or the end) comes. */
+typedef struct store_writer {
+  weir__kcoll *c;
+  uint32_t kg;
+  weir__snap_writer *w;
+  weir__err *err;
+  uint8_t *cur; /* the open map key (its length and bytes), or NULL */
+  size_t curl;
+} store_writer;
+
+static int write_store_entry(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl) {
+  store_writer *s = arg;
+  weir__snap_writer *w = s->w;
+  weir__err *err = s->err;
+  int rc;
+  if (s->c->kind == WEIR_KCOLL_LIST) {
+    rc = weir__snap_put_u64(w, s->kg, err);
+    if (!rc) rc = weir__snap_put_bytes(w, k, (uint32_t)kl, err);
+    return rc ? rc : weir__snap_put_bytes(w, v, (uint32_t)vl, err);
   }
-  if (!rc && open) rc = put_u8(w, 0, err);
-  weir__free(cur);
-  int rc2 = weir__kv_iter_free(it, err);
-  return rc ? rc : rc2;
+  if (weir__kcoll_kg(s->c, k, kl) != s->kg)
+    return corrupt("a malformed map entry in the store", err);
+  size_t keyl = 4 + (size_t)get_be32(k);
+  if (!s->cur || keyl != s->curl || memcmp(s->cur, k, keyl)) {
+    if (s->cur && (rc = put_u8(w, 0, err))) return rc;
+    weir__free(s->cur);
+    if (!(s->cur = weir__malloc(keyl))) return weir__err_nomem(err);
+    memcpy(s->cur, k, keyl);
+    s->curl = keyl;
+    rc = weir__snap_put_u64(w, s->kg, err);
+    if (!rc) rc = weir__snap_put_bytes(w, k + 4, (uint32_t)(keyl - 4), err);
+    if (rc) return rc;
+  }
+  rc = put_u8(w, 1, err);
+  if (!rc) rc = weir__snap_put_bytes(w, k + keyl, (uint32_t)(kl - keyl), err);
+  return rc ? rc : weir__snap_put_bytes(w, v, (uint32_t)vl, err);
+}
+
+static int write_store_group(weir__kcoll *c, uint32_t kg, weir__snap_writer *w, weir__err *err) {
+  store_writer s = {c, kg, w, err, NULL, 0};
+  int rc = weir__kbackend_scan(c->be, kg, c->sid, c->ns, write_store_entry, &s, err);
+  if (!rc && s.cur) rc = put_u8(w, 0, err);
+  weir__free(s.cur);
+  return rc;
 }
 
 int weir__kcoll_write_canonical(weir__kcoll *c, weir__snap_writer *w, weir__err *err) {

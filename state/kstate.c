@@ -76,12 +76,51 @@ static uint8_t *store_key(weir__kstate *ks, uint32_t kg, const uint8_t *key, uin
   return p;
 }
 
-/* The bounds of the state's keys in key group kg: [lo, hi). */
-static void state_bounds(const weir__kstate *ks, uint32_t kg, uint8_t lo[WEIR_KSTATE_PREFIX],
-                         uint8_t hi[WEIR_KSTATE_PREFIX]) {
-  weir__kkey_prefix(lo, kg, ks->sid, ks->ns);
+void weir__kkey_bounds(uint32_t kg, uint8_t sid, int64_t ns, uint8_t lo[WEIR_KSTATE_PREFIX],
+                       uint8_t hi[WEIR_KSTATE_PREFIX]) {
+  weir__kkey_prefix(lo, kg, sid, ns);
   memcpy(hi, lo, WEIR_KSTATE_PREFIX);
   weir__kkey_successor(hi, WEIR_KSTATE_PREFIX);
+}
+
+int weir__kbackend_scan(weir__kbackend *be, uint32_t kg, uint8_t sid, int64_t ns,
+                        int (*fn)(void *arg, const uint8_t *k, size_t kl, const uint8_t *v,
+                                  size_t vl),
+                        void *arg, weir__err *err) {
+  uint8_t lo[WEIR_KSTATE_PREFIX], hi[WEIR_KSTATE_PREFIX];
+  weir__kkey_bounds(kg, sid, ns, lo, hi);
+  weir__kv_iter *it = weir__kv_iter_new(be->kv, lo, sizeof lo, hi, sizeof hi);
+  if (!it) return weir__err_nomem(err);
+  int rc = WEIR_OK;
+  for (; !rc && weir__kv_iter_valid(it); weir__kv_iter_next(it)) {
+    size_t kl, vl;
+    const uint8_t *k = weir__kv_iter_key(it, &kl), *v = weir__kv_iter_value(it, &vl);
+    if (kl < WEIR_KSTATE_PREFIX) continue;
+    rc = fn(arg, k + WEIR_KSTATE_PREFIX, kl - WEIR_KSTATE_PREFIX, v, vl);
+  }
+  int rc2 = weir__kv_iter_free(it, err);
+  return rc ? rc : rc2;
+}
+
+static int by_kg(const void *a, const void *b) {
+  const weir__kg_entry *x = a, *y = b;
+  if (x->kg != y->kg) return x->kg < y->kg ? -1 : 1;
+  return x->e < y->e ? -1 : x->e > y->e;
+}
+
+weir__kg_entry *weir__kbackend_order(const weir__kbackend *be, const weir__ktable *kt,
+                                     int (*keep)(const void *payload), uint32_t *n) {
+  weir__kg_entry *order = weir__malloc(sizeof *order * (kt->n ? kt->n : 1));
+  if (!order) return NULL;
+  *n = 0;
+  for (uint32_t e = 0; e < kt->n; e++) {
+    if (keep && !keep(weir__ktable_payload(kt, e))) continue;
+    uint32_t klen;
+    const uint8_t *key = weir__ktable_key(kt, e, &klen);
+    order[(*n)++] = (weir__kg_entry){weir__kbackend_kg(be, weir__hash64(key, klen)), e};
+  }
+  qsort(order, *n, sizeof *order, by_kg);
+  return order;
 }
 
 /* Decode the payload in v[0, n) (a value in the store, or one the codec
@@ -176,23 +215,25 @@ int weir__kstate_evict(weir__kstate *ks, weir__err *err) {
 }
 
 /* Scan the state's entries of key group kg in the store, calling fn on each. */
+typedef struct group_scan {
+  weir__kstate *ks;
+  uint32_t kg;
+  int (*fn)(weir__kstate *ks, uint32_t kg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+            void *arg);
+  void *arg;
+} group_scan;
+
+static int group_entry(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl) {
+  group_scan *g = arg;
+  return g->fn(g->ks, g->kg, k, kl, v, vl, g->arg);
+}
+
 static int scan_group(weir__kstate *ks, uint32_t kg,
                       int (*fn)(weir__kstate *ks, uint32_t kg, const uint8_t *k, size_t kl,
                                 const uint8_t *v, size_t vl, void *arg),
                       void *arg, weir__err *err) {
-  uint8_t lo[WEIR_KSTATE_PREFIX], hi[WEIR_KSTATE_PREFIX];
-  state_bounds(ks, kg, lo, hi);
-  weir__kv_iter *it = weir__kv_iter_new(ks->be->kv, lo, sizeof lo, hi, sizeof hi);
-  if (!it) return weir__err_nomem(err);
-  int rc = WEIR_OK;
-  for (; !rc && weir__kv_iter_valid(it); weir__kv_iter_next(it)) {
-    size_t kl, vl;
-    const uint8_t *k = weir__kv_iter_key(it, &kl), *v = weir__kv_iter_value(it, &vl);
-    if (kl < WEIR_KSTATE_PREFIX) continue;
-    rc = fn(ks, kg, k + WEIR_KSTATE_PREFIX, kl - WEIR_KSTATE_PREFIX, v, vl, arg);
-  }
-  int rc2 = weir__kv_iter_free(it, err);
-  return rc ? rc : rc2;
+  group_scan g = {ks, kg, fn, arg};
+  return weir__kbackend_scan(ks->be, kg, ks->sid, ks->ns, group_entry, &g, err);
 }
 
 static int load_one(weir__kstate *ks, uint32_t kg, const uint8_t *k, size_t kl, const uint8_t *v,
@@ -287,7 +328,7 @@ int weir__kstate_drop(weir__kstate *ks, weir__err *err) {
   if (!be->kv || !ks->stored) return WEIR_OK;
   for (int kg = be->kg_lo; kg <= be->kg_hi; kg++) {
     uint8_t lo[WEIR_KSTATE_PREFIX], hi[WEIR_KSTATE_PREFIX];
-    state_bounds(ks, (uint32_t)kg, lo, hi);
+    weir__kkey_bounds((uint32_t)kg, ks->sid, ks->ns, lo, hi);
     weir__kv_delete_range(be->kv, lo, sizeof lo, hi, sizeof hi);
   }
   return weir__kv_write(be->kv, err);
@@ -297,31 +338,15 @@ size_t weir__kstate_memory(const weir__kstate *ks) { return weir__ktable_memory(
 
 /* ---- canonical snapshots ----------------------------------------------------------------- */
 
-typedef struct kg_entry {
-  uint32_t kg;
-  uint32_t e;
-} kg_entry;
-
-static int by_kg(const void *a, const void *b) {
-  const kg_entry *x = a, *y = b;
-  if (x->kg != y->kg) return x->kg < y->kg ? -1 : 1;
-  return x->e < y->e ? -1 : x->e > y->e;
-}
-
-/* Every entry is in the table: sort them by key group and write. */
+/* Every entry is in the table: write them in key-group order. */
 static int write_table(weir__kstate *ks, weir__snap_writer *w, weir__err *err) {
   const weir__ktable *kt = &ks->kt;
   const weir__kcodec *c = ks->be->codec;
-  kg_entry *order = weir__malloc(sizeof(kg_entry) * (kt->n ? kt->n : 1));
+  uint32_t n;
+  weir__kg_entry *order = weir__kbackend_order(ks->be, kt, NULL, &n);
   if (!order) return weir__err_nomem(err);
-  for (uint32_t e = 0; e < kt->n; e++) {
-    uint32_t klen;
-    const uint8_t *key = weir__ktable_key(kt, e, &klen);
-    order[e] = (kg_entry){weir__kbackend_kg(ks->be, weir__hash64(key, klen)), e};
-  }
-  qsort(order, kt->n, sizeof *order, by_kg);
-  int rc = weir__snap_put_u64(w, kt->n, err);
-  for (uint32_t i = 0; !rc && i < kt->n; i++) {
+  int rc = weir__snap_put_u64(w, n, err);
+  for (uint32_t i = 0; !rc && i < n; i++) {
     uint32_t klen;
     const uint8_t *key = weir__ktable_key(kt, order[i].e, &klen);
     rc = weir__snap_put_u64(w, order[i].kg, err);
@@ -461,7 +486,8 @@ int weir__kbackend_import(weir__kbackend *be, weir__kv *old,
     const uint8_t *sk = k + WEIR_KSTATE_PREFIX;
     size_t skl = kl - WEIR_KSTATE_PREFIX;
     weir__kcoll *coll = sid & WEIR_KSTATE_COLLECTION ? last : NULL;
-    if (kg != (coll ? weir__kcoll_kg(coll, sk, skl) : weir__kbackend_kg(be, weir__hash64(sk, skl)))) {
+    if (kg !=
+        (coll ? weir__kcoll_kg(coll, sk, skl) : weir__kbackend_kg(be, weir__hash64(sk, skl)))) {
       rc = weir__err_set(err, WEIR_CORRUPT, -1,
                          "RocksDB state in '%s': a key in the wrong key group", weir__kv_dir(old));
       break;

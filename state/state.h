@@ -339,6 +339,25 @@ void weir__kkey_parse(const uint8_t *p, uint32_t *kg, uint8_t *sid, int64_t *ns)
 void weir__kkey_successor(uint8_t *p, size_t n);
 /* The key group of a key's hash. */
 uint32_t weir__kbackend_kg(const weir__kbackend *be, uint64_t hash);
+/* The bounds [lo, hi) of state (sid, ns)'s keys in key group kg. */
+void weir__kkey_bounds(uint32_t kg, uint8_t sid, int64_t ns, uint8_t lo[WEIR_KSTATE_PREFIX],
+                       uint8_t hi[WEIR_KSTATE_PREFIX]);
+/* Call fn on each entry of state (sid, ns) in key group kg of be's store,
+ * with its key after the prefix; a nonzero return of fn stops the scan
+ * and is returned.  Otherwise WEIR_OK, WEIR_NOMEM or the store's error. */
+int weir__kbackend_scan(weir__kbackend *be, uint32_t kg, uint8_t sid, int64_t ns,
+                        int (*fn)(void *arg, const uint8_t *k, size_t kl, const uint8_t *v,
+                                  size_t vl),
+                        void *arg, weir__err *err);
+/* An entry of a key table and its key's key group. */
+typedef struct weir__kg_entry {
+  uint32_t kg, e;
+} weir__kg_entry;
+/* The entries of kt for which keep(payload) holds (keep NULL: all), in
+ * key-group order (snapshots are written so): an array the caller frees
+ * with weir__free, *n long; NULL when out of memory. */
+weir__kg_entry *weir__kbackend_order(const weir__kbackend *be, const weir__ktable *kt,
+                                     int (*keep)(const void *payload), uint32_t *n);
 
 /* ---- keyed map and list state (kcoll.c) ------------------------------------ */
 
