@@ -553,19 +553,16 @@ int weir__kcoll_write_canonical(weir__kcoll *c, weir__snap_writer *w, weir__err 
 
 int weir__kcoll_read_entries(weir__kcoll *c, weir__snap_reader *r, uint64_t n, weir__err *err) {
   weir__kbackend *be = c->be;
-  int rc = WEIR_OK, counted = n != WEIR_KSTATE_UNCOUNTED;
-  for (uint64_t i = 0; !rc && (!counted || i < n); i++) {
-    uint64_t kg;
-    const uint8_t *key, *a, *b;
-    uint32_t klen, al, bl;
-    if ((rc = weir__snap_get_u64(r, &kg, err))) break;
-    if (!counted && kg == UINT64_MAX) break; /* the end mark */
-    if ((rc = weir__snap_get_bytes(r, &key, &klen, err))) break;
-    if (kg >= (uint64_t)be->maxpar || weir__kbackend_kg(be, weir__hash64(key, klen)) != kg) {
-      rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': a key in the wrong key group", r->path);
+  int rc = WEIR_OK, more;
+  weir__kentry en = {.n = n};
+  while (!rc && (more = weir__kentry_next(be, r, &en, err)) != 0) {
+    const uint8_t *key = en.key, *a, *b;
+    uint32_t klen = en.klen, al, bl;
+    int own = en.own;
+    if (more < 0) {
+      rc = err->code;
       break;
     }
-    int own = (int)kg >= be->kg_lo && (int)kg <= be->kg_hi;
     if (c->kind == WEIR_KCOLL_LIST) {
       if ((rc = weir__snap_get_bytes(r, &a, &al, err)) || (rc = walk_list(a, al, NULL, NULL, err)))
         break;
@@ -582,9 +579,9 @@ int weir__kcoll_read_entries(weir__kcoll *c, weir__snap_reader *r, uint64_t n, w
       continue;
     }
     for (;;) {
-      uint8_t more;
-      if ((rc = weir__snap_get(r, &more, 1, err)) || !more) break;
-      if (more != 1) {
+      uint8_t marker;
+      if ((rc = weir__snap_get(r, &marker, 1, err)) || !marker) break;
+      if (marker != 1) {
         rc = corrupt("a map entry's marker is neither 0 nor 1", err);
         break;
       }

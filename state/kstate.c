@@ -67,8 +67,10 @@ uint32_t weir__kbackend_kg(const weir__kbackend *be, uint64_t hash) {
   return (uint32_t)(hash % (uint64_t)be->maxpar);
 }
 
-/* The store key of (kg, state, key) in scratch; NULL when out of memory. */
+/* The store key of (kg, state, key) in scratch, which is reset first;
+ * NULL when out of memory. */
 static uint8_t *store_key(weir__kstate *ks, uint32_t kg, const uint8_t *key, uint32_t klen) {
+  weir__arena_reset(&ks->be->scratch);
   uint8_t *p = weir__arena_alloc(&ks->be->scratch, WEIR_KSTATE_PREFIX + (size_t)klen);
   if (!p) return NULL;
   weir__kkey_prefix(p, kg, ks->sid, ks->ns);
@@ -160,7 +162,6 @@ int64_t weir__kstate_upsert(weir__kstate *ks, const uint8_t *key, uint32_t klen,
   if (!*inserted || ks->complete) return e;
   /* A key new to the cache may be in the store. */
   weir__kbackend *be = ks->be;
-  weir__arena_reset(&be->scratch);
   uint8_t *sk = store_key(ks, weir__kbackend_kg(be, hash), key, klen);
   if (!sk) return weir__err_nomem(err), -1;
   char *v;
@@ -190,7 +191,6 @@ int weir__kstate_writeback(weir__kstate *ks, weir__err *err) {
     if (!weir__ktable_dirty(&ks->kt, e)) continue;
     uint32_t klen;
     const uint8_t *key = weir__ktable_key(&ks->kt, e, &klen);
-    weir__arena_reset(&be->scratch);
     uint8_t *sk = store_key(ks, weir__kbackend_kg(be, weir__hash64(key, klen)), key, klen);
     if (!sk) return weir__err_nomem(err);
     be->buf.len = 0;
@@ -290,7 +290,6 @@ int weir__kstate_retain(weir__kstate *ks, int (*keep)(const void *payload, void 
     uint64_t h = weir__hash64(key, klen);
     if (!keep(payload, ctx)) {
       if (be->kv && ks->stored) {
-        weir__arena_reset(&be->scratch);
         uint8_t *sk = store_key(ks, weir__kbackend_kg(be, h), key, klen);
         if (!sk)
           rc = weir__err_nomem(err);
@@ -396,45 +395,56 @@ int weir__kstate_write_canonical(weir__kstate *ks, weir__snap_writer *w, weir__e
   return rc ? rc : weir__snap_put_u64(w, UINT64_MAX, err);
 }
 
+int weir__kentry_next(const weir__kbackend *be, weir__snap_reader *r, weir__kentry *e,
+                      weir__err *err) {
+  uint64_t kg;
+  int counted = e->n != WEIR_KSTATE_UNCOUNTED;
+  if (counted && e->i == e->n) return 0;
+  if (weir__snap_get_u64(r, &kg, err)) return -1;
+  if (!counted && kg == UINT64_MAX) return 0; /* the end mark */
+  if (weir__snap_get_bytes(r, &e->key, &e->klen, err)) return -1;
+  e->hash = weir__hash64(e->key, e->klen);
+  if (kg >= (uint64_t)be->maxpar || weir__kbackend_kg(be, e->hash) != kg)
+    return weir__err_set(err, WEIR_CORRUPT, -1, "'%s': a key in the wrong key group", r->path), -1;
+  e->kg = (uint32_t)kg;
+  e->own = (int)kg >= be->kg_lo && (int)kg <= be->kg_hi;
+  e->i++;
+  return 1;
+}
+
 int weir__kstate_read_entries(weir__kstate *ks, weir__snap_reader *r, uint64_t n, weir__err *err) {
   weir__kbackend *be = ks->be;
   const weir__kcodec *c = be->codec;
   uint8_t *tmp = weir__malloc(c->payload_size ? c->payload_size : 1);
   if (!tmp) return weir__err_nomem(err);
-  int rc = WEIR_OK, counted = n != WEIR_KSTATE_UNCOUNTED;
-  for (uint64_t i = 0; !rc && (!counted || i < n); i++) {
-    uint64_t kg;
-    const uint8_t *key;
-    uint32_t klen;
-    if ((rc = weir__snap_get_u64(r, &kg, err))) break;
-    if (!counted && kg == UINT64_MAX) break; /* the end mark */
-    if ((rc = weir__snap_get_bytes(r, &key, &klen, err))) break;
+  int rc = WEIR_OK, more;
+  weir__kentry en = {.n = n};
+  while (!rc && (more = weir__kentry_next(be, r, &en, err)) != 0) {
+    if (more < 0) {
+      rc = err->code;
+      break;
+    }
     size_t vstart = r->pos;
     /* Strings of entries bound for the store, and of those this subtask
      * skips, are only parsed: into scratch (rocksdb), or into the table's
      * arena (hashmap: few, MIN/MAX over text, and freed with it). */
     if (be->kv) weir__arena_reset(&be->scratch);
     if ((rc = c->read(c->ctx, r, tmp, be->kv ? &be->scratch : &ks->kt.keys, err))) break;
-    uint64_t h = weir__hash64(key, klen);
-    if (kg >= (uint64_t)be->maxpar || h % (uint64_t)be->maxpar != kg) {
-      rc = weir__err_set(err, WEIR_CORRUPT, -1, "'%s': a key in the wrong key group", r->path);
-      break;
-    }
-    if ((int)kg < be->kg_lo || (int)kg > be->kg_hi) continue;
+    if (!en.own) continue;
     if (be->kv) {
-      uint8_t *sk = store_key(ks, (uint32_t)kg, key, klen);
+      uint8_t *sk = store_key(ks, en.kg, en.key, en.klen);
       if (!sk) {
         rc = weir__err_nomem(err);
         break;
       }
-      weir__kv_put(be->kv, sk, WEIR_KSTATE_PREFIX + (size_t)klen, r->data + vstart,
+      weir__kv_put(be->kv, sk, WEIR_KSTATE_PREFIX + (size_t)en.klen, r->data + vstart,
                    r->pos - vstart);
       weir__kstate_restored(ks);
       if (weir__kv_batch_full(be->kv)) rc = weir__kv_write(be->kv, err);
       continue;
     }
     int inserted;
-    int64_t e = weir__ktable_upsert(&ks->kt, key, klen, h, &inserted);
+    int64_t e = weir__ktable_upsert(&ks->kt, en.key, en.klen, en.hash, &inserted);
     if (e < 0) {
       rc = weir__err_nomem(err);
       break;

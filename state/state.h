@@ -315,6 +315,21 @@ size_t weir__kstate_memory(const weir__kstate *ks);
  * group of UINT64_MAX, so that the state never has to fit in memory. */
 #define WEIR_KSTATE_UNCOUNTED (UINT64_MAX - 1)
 int weir__kstate_write_canonical(weir__kstate *ks, weir__snap_writer *w, weir__err *err);
+/* Reading canonical entries: the head of each (its key group and key),
+ * checked against the key's hash.  n is the count the caller read
+ * (WEIR_KSTATE_UNCOUNTED: up to the end mark); start with {.n = n}. */
+typedef struct weir__kentry {
+  uint64_t n, i; /* the count, and the entries read */
+  uint32_t kg;
+  const uint8_t *key; /* a view into the reader */
+  uint32_t klen;
+  uint64_t hash; /* of the key */
+  int own;       /* the subtask owns the key group */
+} weir__kentry;
+/* The next entry's head into e (its payload follows in r): 1, or 0 after
+ * the last entry, or -1 with err set (WEIR_CORRUPT). */
+int weir__kentry_next(const weir__kbackend *be, weir__snap_reader *r, weir__kentry *e,
+                      weir__err *err);
 /* Read n canonical entries (the count was read by the caller; for
  * WEIR_KSTATE_UNCOUNTED up to the end mark), keeping
  * those of the subtask's key groups: into the table (hashmap) or the
