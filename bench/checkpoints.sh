@@ -15,11 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-300000000} eps=${2:-1000000}
-[[ -x /usr/bin/time ]] || { echo "GNU time is needed: scripts/bench-setup.sh" >&2; exit 2; }
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DWEIR_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target weir >/dev/null
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source bench/lib.bash
+bench_setup time
 
 script() { # INTERVAL [RESTORE_FROM]
   { echo "SET 'parallelism.default' = '2'; SET 'pipeline.name' = 'q5';"

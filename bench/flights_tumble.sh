@@ -16,11 +16,8 @@ data=${WEIR_SHARED_DATA:-../shared/data}/flights-2001-01.csv
 [[ -f $data ]] || { echo "missing $data (set WEIR_SHARED_DATA)"; exit 1; }
 rows=$(($(wc -l < "$data") - 1))
 
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DWEIR_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target weir >/dev/null
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source bench/lib.bash
+bench_setup
 cat > "$tmp/job.sql" <<SQL
 CREATE TABLE flights (
   ts TIMESTAMP(3), delay INT, distance INT, origin VARCHAR, destination VARCHAR,

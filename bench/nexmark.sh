@@ -40,13 +40,8 @@ queries=("$@")
 for q in "${queries[@]}"; do
   [[ -f bench/nexmark/$q.sql ]] || { echo "no query bench/nexmark/$q.sql" >&2; exit 2; }
 done
-[[ -x /usr/bin/time ]] || { echo "GNU time is needed: scripts/bench-setup.sh" >&2; exit 2; }
-
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DWEIR_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target weir >/dev/null
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source bench/lib.bash
+bench_setup time
 
 # script Q: the runnable script of query Q for this profile.
 script() {

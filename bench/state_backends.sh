@@ -20,11 +20,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-100000000} keys=${2:-10000000}
-[[ -x /usr/bin/time ]] || { echo "GNU time is needed: scripts/bench-setup.sh" >&2; exit 2; }
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DWEIR_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target weir >/dev/null
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source bench/lib.bash
+bench_setup time
 
 nexmark() { # QUERY
   sed -e "s/\${EVENTS}/$events/g; s/\${EPS}/1000000/g; s/\${SINK}/blackhole/g; s/\${SINK_OPTIONS}//g" \

@@ -19,10 +19,8 @@ data=$(realpath "${2:-${WEIR_SHARED_DATA:-../shared/data}/flights-2001-01.csv}")
 [[ -d bench/duckdb/node_modules/@duckdb/node-api ]] ||
   { echo "DuckDB is not installed: run scripts/bench-setup.sh" >&2; exit 2; }
 
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DWEIR_TESTS=OFF >/dev/null
-cmake --build build-bench -j"$(nproc)" --target weir >/dev/null
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source bench/lib.bash
+bench_setup
 for p in 1 2; do
   cat > "$tmp/p$p.sql" <<SQL
 SET 'parallelism.default' = '$p';
