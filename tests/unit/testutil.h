@@ -162,39 +162,60 @@ static inline int tu_latest_checkpoint(const char *sub, const char *name, int64_
 }
 
 /* Job `name`'s checkpoints (under <tu_dir>/checkpoints) to wait for:
- * `more` above `above`. */
+ * `more` above `above`, the newest of them accepted by ok (NULL: any). */
 typedef struct tu_wait_ck {
   const char *name;
   int64_t above;
   int more;
+  int (*ok)(const char *ck);
 } tu_wait_ck;
 
 static inline int tu_has_checkpoints(void *arg) {
   tu_wait_ck *w = arg;
   char ck[2048];
   if (!tu_latest_checkpoint("checkpoints", w->name, w->above, ck, sizeof ck)) return 0;
-  return atoll(strrchr(ck, '-') + 1) >= w->above + w->more;
+  return atoll(strrchr(ck, '-') + 1) >= w->above + w->more && (!w->ok || w->ok(ck));
+}
+
+/* The newest complete checkpoint of job `name` above `above` that ok
+ * accepts (NULL: any) into ck: 1, or 0 if there is none. */
+static inline int tu_pick_checkpoint(const char *name, int64_t above, int (*ok)(const char *ck),
+                                     char *ck, size_t n) {
+  char jobdir[1024];
+  snprintf(jobdir, sizeof jobdir, "%s/checkpoints/%s", tu_dir, name);
+  if (!weir__checkpoint_latest(jobdir, 0, above, ck, n)) return 0;
+  for (int64_t id = atoll(strrchr(ck, '-') + 1); id > above; id--) {
+    char meta[2048];
+    snprintf(ck, n, "%s/chk-%lld", jobdir, (long long)id);
+    snprintf(meta, sizeof meta, "%s/_metadata", ck);
+    if (access(meta, F_OK) == 0 && (!ok || ok(ck))) return 1;
+  }
+  return 0;
 }
 
 /* Run insert on db (set up as job `name`, with checkpoints) until `more`
- * checkpoints beyond those it already had are complete, interrupt it (it
- * must not end first), close db, and put the newest checkpoint into ck. */
+ * checkpoints beyond those it already had are complete, the newest
+ * accepted by ok (NULL: any), interrupt it (it must not end first), close
+ * db, and put the newest checkpoint ok accepts into ck (a later one may
+ * have completed meanwhile: keep them with 'num-retained'). */
 static inline void tu_run_until_checkpoints(weir *db, const char *insert, const char *name,
-                                            int more, char *ck, size_t n) {
+                                            int more, int (*ok)(const char *ck), char *ck,
+                                            size_t n) {
   char prev[2048];
   int64_t above = 0;
   if (tu_latest_checkpoint("checkpoints", name, 0, prev, sizeof prev))
     above = atoll(strrchr(prev, '-') + 1);
-  tu_wait_ck w = {name, above, more};
+  tu_wait_ck w = {name, above, more, ok};
   tu_interrupter it = {db, 0, tu_has_checkpoints, &w, 0};
   tu_interrupt_start(&it);
   char *err = NULL;
   int rc = weir_exec(db, insert, NULL, NULL, &err);
   tu_interrupt_join(&it);
-  if (rc != WEIR_INTERRUPT) fail_msg("the job ended before it was stopped (%d): %s", rc, err ? err : "");
+  if (rc != WEIR_INTERRUPT)
+    fail_msg("the job ended before it was stopped (%d): %s", rc, err ? err : "");
   weir_free(err);
   weir_close(db);
-  assert_true(tu_latest_checkpoint("checkpoints", name, above, ck, n));
+  assert_true(tu_pick_checkpoint(name, above, ok, ck, n));
 }
 
 /* Restore insert on db from checkpoint or savepoint ck, run it to the

@@ -95,7 +95,7 @@ static void run_until_checkpoints(const job_sql *q, const char *name, const char
            "SET 'execution.savepoint.path' = '%s';",
            name, from ? from : "");
   tu_exec_ok(db, sql);
-  tu_run_until_checkpoints(db, q->insert, name, wanted, ck, n);
+  tu_run_until_checkpoints(db, q->insert, name, wanted, NULL, ck, n);
 }
 
 /* Restore q from ck on `backend` at parallelism par and run it to the end. */
